@@ -1,0 +1,127 @@
+"""Browser tests of the built book: the pages a reader sees, in headless Chromium.
+
+They need `_build/html` (made by `make book`, which `make test` runs first) and
+Chromium; each is skipped with a message saying which is missing. The site is
+served on 127.0.0.1 so that it is read as a reader's browser would read it.
+"""
+import functools
+import html
+import http.server
+import pathlib
+import re
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html"]
+# Pages whose figures the tests require; (page, minimum number of figures).
+FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1}
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").exists():
+        pytest.skip(f"{SITE}/index.html is missing: run `make book` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+
+    class Quiet(handler.func):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=8000",
+             "--window-size=1280,900"]
+
+    def run(*args):
+        res = subprocess.run(flags + list(args), capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr[-2000:]
+        return res.stdout
+    return run
+
+
+def _visible_text(dom):
+    dom = re.sub(r"<(script|style|mjx-assistive-mml)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", dom))
+
+
+@functools.lru_cache(maxsize=None)
+def _dom(chromium, url):
+    return chromium("--dump-dom", url)
+
+
+MATH_PAGES = CHAPTERS + ["notation.html"]
+
+
+def test_index_redirects_to_intro(site, chromium):
+    dom = _dom(chromium, f"{site}/index.html")
+    assert "What you will learn" in dom and "Layers" in dom   # landed on the intro, chapters in the sidebar
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_page_exists_and_math_renders(site, chromium, page):
+    assert (SITE / page).exists(), f"{page} was not built"
+    dom = _dom(chromium, f"{site}/{page}")
+    assert "mjx-container" in dom, f"MathJax did not typeset {page}"
+    text = _visible_text(dom)
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in text, f"raw TeX {raw!r} left in the text of {page}"
+    assert "#| export" not in text and "#| default_exp" not in text, f"nbdev directives shown on {page}"
+
+
+def test_mathjax_served_locally():
+    if not (SITE / "index.html").exists():
+        pytest.skip("no book built")
+    for page in ["intro.html"] + MATH_PAGES:
+        text = (SITE / page).read_text()
+        assert re.search(r'src="(\.\./)?_static/mathjax/tex-chtml\.js', text), page
+        assert "cdn.jsdelivr" not in text, page
+    assert (SITE / "_static/mathjax/tex-chtml.js").stat().st_size > 100_000
+    assert (SITE / "_static/mathjax/output/chtml/fonts/woff-v2").is_dir()
+
+
+@pytest.mark.parametrize("page,count", FIGURES.items())
+def test_figures_present_and_non_empty(site, chromium, page, count):
+    dom = _dom(chromium, f"{site}/{page}")
+    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
+    assert len(images) >= count, f"{page}: expected at least {count} figures, found {images}"
+    for src in images:
+        path = (SITE / page).parent / src
+        assert path.exists() and path.stat().st_size > 5_000, f"{page}: figure {src} missing or empty"
+    assert "<figcaption" in dom, f"{page}: figures have no captions"
+
+
+def test_screenshots_for_a_person(site, chromium):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for page in ("index.html", "nbs/01a_init.html"):
+        out = SHOTS / (page.replace("/", "_").replace(".html", ".png"))
+        chromium(f"--screenshot={out}", f"{site}/{page}")
+        assert out.exists() and out.stat().st_size > 10_000
