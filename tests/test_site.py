@@ -19,10 +19,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
-            "nbs/03_losses.html"]
+            "nbs/03_losses.html", "nbs/04_optimizers.html"]
 # Pages whose figures the tests require; (page, minimum number of figures).
 FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
-           "nbs/03_losses.html": 1}
+           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4}
 
 pytestmark = pytest.mark.browser
 
