@@ -20,12 +20,11 @@ class ReLU(Module):
     """
 
     def forward(self, x):
-        x = np.asarray(x)
-        self._mask = x > 0
-        return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
+        self._y = np.maximum(x, 0)
+        return self._y
 
     def backward(self, grad_out):
-        return grad_out * self._mask
+        return grad_out * (self._y > 0)
 
 
 class LeakyReLU(Module):
@@ -41,6 +40,9 @@ class LeakyReLU(Module):
 
     def backward(self, grad_out):
         return np.where(self._mask, grad_out, grad_out * self.negative_slope).astype(grad_out.dtype, copy=False)
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope}
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -103,6 +105,9 @@ class GELU(Module):
         ds_dx = self._C * (1 + 3 * self._A * x * x)
         return grad_out * (p + 2 * x * p * (1 - p) * ds_dx)
 
+    def get_config(self):
+        return {"approximate": self.approximate}
+
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
@@ -142,6 +147,9 @@ class Softmax(Module):
     def backward(self, grad_out):
         y = self._y
         return y * (grad_out - np.sum(grad_out * y, axis=self.axis, keepdims=True))
+
+    def get_config(self):
+        return {"axis": self.axis}
 
     def extra_repr(self):
         return f"axis={self.axis}"

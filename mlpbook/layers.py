@@ -60,6 +60,7 @@ class Module:
     """
 
     training = True
+    can_skip_input_grad = False   # True for modules whose backward accepts input_grad=False
 
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
@@ -149,7 +150,11 @@ class Module:
             np.copyto(own[name].data, arr, casting="unsafe")
         return _LoadResult(missing, unexpected)
 
-    # --- printing ---------------------------------------------------------
+    # --- describing -------------------------------------------------------
+    def get_config(self):
+        "Constructor arguments that rebuild this module (no weights); used by `mlpbook.trainer.save`."
+        return {}
+
     def extra_repr(self):
         return ""
 
@@ -217,8 +222,14 @@ class Dense(Module):
             y += self.b.data
         return y
 
-    def backward(self, grad_out):
-        "grad_out: (N, out_features) -> grad_in (N, in_features); adds to W.grad and b.grad."
+    can_skip_input_grad = True
+
+    def backward(self, grad_out, input_grad=True):
+        """grad_out: (N, out_features) -> grad_in (N, in_features); adds to W.grad and b.grad.
+
+        With input_grad=False the input gradient is not computed and None is returned
+        (the first layer of a network never needs it).
+        """
         if self._x is None:
             raise RuntimeError(f"{self!r}: backward() called before forward()")
         grad_out = np.asarray(grad_out, dtype=self.W.data.dtype)
@@ -228,7 +239,13 @@ class Dense(Module):
         self.W.grad += self._x.T @ grad_out               # X^T G
         if self.b is not None:
             self.b.grad += grad_out.sum(axis=0)          # 1^T G
+        if not input_grad:
+            return None
         return grad_out @ self.W.data.T                  # G W^T
+
+    def get_config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.b is not None, "dtype": self.W.data.dtype.name}
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -258,10 +275,21 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def backward(self, grad_out):
-        for layer in reversed(self.layers):
-            grad_out = layer.backward(grad_out)
-        return grad_out
+    @property
+    def can_skip_input_grad(self):
+        return bool(self.layers) and getattr(self.layers[0], "can_skip_input_grad", False)
+
+    def backward(self, grad_out, input_grad=True):
+        """Backward through the layers in reverse. With input_grad=False (allowed when the first
+        layer supports it, see `can_skip_input_grad`) the first layer skips its input gradient."""
+        if not input_grad and not self.can_skip_input_grad:
+            raise ValueError(f"Sequential: the first layer, {type(self.layers[0]).__name__}, "
+                             "cannot skip its input gradient")
+        for i in range(len(self.layers) - 1, 0, -1):
+            grad_out = self.layers[i].backward(grad_out)
+        if input_grad:
+            return self.layers[0].backward(grad_out)
+        return self.layers[0].backward(grad_out, input_grad=False)
 
     def append(self, layer):
         if not isinstance(layer, Module):

@@ -19,10 +19,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
-            "nbs/03_losses.html", "nbs/04_optimizers.html"]
+            "nbs/03_losses.html", "nbs/04_optimizers.html",
+            "nbs/05_trainer.html", "nbs/05a_data.html", "nbs/05b_metrics.html", "nbs/05c_callbacks.html",
+            "nbs/05d_examples.html"]
 # Pages whose figures the tests require; (page, minimum number of figures).
 FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
-           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4}
+           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4,
+           "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1, "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3}
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +83,11 @@ def _dom(chromium, url):
     return chromium("--dump-dom", url)
 
 
-MATH_PAGES = CHAPTERS + ["notation.html"]
+# Pages that must contain typeset mathematics (a page without any, like the callbacks
+# section, is still checked for raw TeX and nbdev directives).
+MATH_PAGES = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
+              "nbs/03_losses.html", "nbs/04_optimizers.html", "nbs/05a_data.html", "nbs/05b_metrics.html",
+              "notation.html"]
 
 
 def test_index_redirects_to_intro(site, chromium):
@@ -88,11 +95,15 @@ def test_index_redirects_to_intro(site, chromium):
     assert "What you will learn" in dom and "Layers" in dom   # landed on the intro, chapters in the sidebar
 
 
-@pytest.mark.parametrize("page", MATH_PAGES)
-def test_page_exists_and_math_renders(site, chromium, page):
+@pytest.mark.parametrize("page", sorted(set(CHAPTERS + MATH_PAGES)))
+def test_page_renders_math_and_no_raw_markup(site, chromium, page):
     assert (SITE / page).exists(), f"{page} was not built"
+    source = (SITE / page).read_text()
     dom = _dom(chromium, f"{site}/{page}")
-    assert "mjx-container" in dom, f"MathJax did not typeset {page}"
+    if page in MATH_PAGES:
+        assert 'class="math' in source, f"{page} was expected to contain mathematics"
+    if 'class="math' in source:
+        assert "mjx-container" in dom, f"MathJax did not typeset {page}"
     text = _visible_text(dom)
     for raw in ("\\(", "\\[", "$$"):
         assert raw not in text, f"raw TeX {raw!r} left in the text of {page}"
@@ -102,7 +113,7 @@ def test_page_exists_and_math_renders(site, chromium, page):
 def test_mathjax_served_locally():
     if not (SITE / "index.html").exists():
         pytest.skip("no book built")
-    for page in ["intro.html"] + MATH_PAGES:
+    for page in MATH_PAGES:
         text = (SITE / page).read_text()
         assert re.search(r'src="(\.\./)?_static/mathjax/tex-chtml\.js', text), page
         assert "cdn.jsdelivr" not in text, page
