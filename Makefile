@@ -34,8 +34,11 @@ check-export: export
 check-clean: $(STAMP)
 	$(BIN)/python tools/check_clean.py nbs
 
+# The notebooks run under nbval here, except the Fashion-MNIST chapter: its three-minute
+# training run (and every assert in it) is executed by the strict book build instead.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests nbs --nbval-lax -p no:cacheprovider; rc=$$?; \
+	$(BIN)/python -m pytest tests nbs --nbval-lax -p no:cacheprovider \
+	  --ignore=nbs/06_fashion_mnist.ipynb; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; fi; exit $$rc
 
 test: check-export check-clean book pytest

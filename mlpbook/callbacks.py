@@ -119,9 +119,12 @@ def _make_bar(total, desc, file):
             from tqdm import tqdm
         except ImportError:
             return None
-    # delay: a fast epoch prints only its final line (no "0%" line first)
+    # delay: a fast epoch prints only its final line (no "0%" line first). Where the output is
+    # not a terminal (a notebook cell, a log file) carriage returns cannot redraw the bar, so
+    # only the final line of each epoch is printed.
+    interactive = hasattr(file, "isatty") and file.isatty()
     return tqdm(total=total, desc=desc, file=file, leave=True, dynamic_ncols=False, ncols=100,
-                mininterval=0.5, delay=0.5, unit="batch")
+                mininterval=0.5 if interactive else float("inf"), delay=0.5, unit="batch")
 
 
 class ProgressBar(Callback):

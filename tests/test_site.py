@@ -19,13 +19,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
-            "nbs/03_losses.html", "nbs/04_optimizers.html",
-            "nbs/05_trainer.html", "nbs/05a_data.html", "nbs/05b_metrics.html", "nbs/05c_callbacks.html",
-            "nbs/05d_examples.html"]
+            "nbs/03_losses.html", "nbs/04_optimizers.html", "nbs/05_trainer.html", "nbs/05a_data.html",
+            "nbs/05b_metrics.html", "nbs/05c_callbacks.html", "nbs/05d_examples.html", "nbs/05e_regularization.html",
+            "nbs/05f_batchnorm.html", "nbs/06_fashion_mnist.html", "nbs/06a_datasets.html"]
+OTHER_PAGES = ["intro.html", "notation.html", "glossary.html", "bibliography.html", "nbs/00_api.html"]
 # Pages whose figures the tests require; (page, minimum number of figures).
 FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
-           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4,
-           "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1, "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3}
+           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4, "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1,
+           "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3, "nbs/05e_regularization.html": 2, "nbs/05f_batchnorm.html": 1,
+           "nbs/06_fashion_mnist.html": 5}
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +89,7 @@ def _dom(chromium, url):
 # section, is still checked for raw TeX and nbdev directives).
 MATH_PAGES = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
               "nbs/03_losses.html", "nbs/04_optimizers.html", "nbs/05a_data.html", "nbs/05b_metrics.html",
-              "notation.html"]
+              "nbs/05e_regularization.html", "nbs/05f_batchnorm.html", "notation.html", "glossary.html"]
 
 
 def test_index_redirects_to_intro(site, chromium):
@@ -95,7 +97,7 @@ def test_index_redirects_to_intro(site, chromium):
     assert "What you will learn" in dom and "Layers" in dom   # landed on the intro, chapters in the sidebar
 
 
-@pytest.mark.parametrize("page", sorted(set(CHAPTERS + MATH_PAGES)))
+@pytest.mark.parametrize("page", sorted(set(CHAPTERS + MATH_PAGES + OTHER_PAGES)))
 def test_page_renders_math_and_no_raw_markup(site, chromium, page):
     assert (SITE / page).exists(), f"{page} was not built"
     source = (SITE / page).read_text()
@@ -138,3 +140,48 @@ def test_screenshots_for_a_person(site, chromium):
         out = SHOTS / (page.replace("/", "_").replace(".html", ".png"))
         chromium(f"--screenshot={out}", f"{site}/{page}")
         assert out.exists() and out.stat().st_size > 10_000
+
+
+def _internal_links(page):
+    "(target file, fragment) for every relative link on a built page."
+    source = (SITE / page).read_text()
+    links = []
+    for href in re.findall(r'<a [^>]*href="([^"]+)"', source):
+        href = html.unescape(href)
+        if re.match(r"^[a-z]+:", href) or href.startswith("//"):
+            continue                                   # external (http:, mailto:, ...)
+        path, _, fragment = href.partition("#")
+        target = (SITE / page).parent / path if path else SITE / page
+        links.append((target.resolve(), fragment))
+    return links
+
+
+@pytest.mark.parametrize("page", CHAPTERS + OTHER_PAGES)
+def test_no_broken_internal_links(page):
+    if not (SITE / page).exists():
+        pytest.skip(f"{page} not built")
+    ids = {}
+    for target, fragment in _internal_links(page):
+        assert target.exists(), f"{page} links to missing {target.relative_to(SITE.resolve())}"
+        if fragment and target.suffix == ".html":
+            if target not in ids:
+                ids[target] = set(re.findall(r'id="([^"]+)"', target.read_text()))
+            assert fragment in ids[target], f"{page} links to #{fragment}, absent from {target.name}"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if p != "nbs/00_api.html"])
+def test_every_chapter_has_exercises_with_hidden_solutions(site, chromium, page):
+    source = (SITE / page).read_text()
+    assert 'id="exercises"' in source, f"{page} has no Exercises section"
+    solutions = [c for c in re.findall(r'<div class="([^"]*)"', source)
+                 if {"solution", "dropdown", "admonition"} <= set(c.split())]
+    assert solutions, f"{page}: no solution toggles"
+    dom = _dom(chromium, f"{site}/{page}")
+    assert dom.count("toggle-button") >= len(solutions), f"{page}: toggles were not activated in the browser"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_download_and_launch_buttons(page):
+    source = (SITE / page).read_text()
+    assert ".ipynb" in source and "download" in source.lower(), f"{page}: no notebook download"
+    assert "mybinder.org" in source and "colab.research.google.com" in source, f"{page}: no launch buttons"
