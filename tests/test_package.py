@@ -1,5 +1,6 @@
 """The package as users get it: the public API, metadata, and a wheel installed in a fresh venv."""
 import importlib
+import json
 import re
 import subprocess
 import sys
@@ -65,8 +66,23 @@ def test_metadata_complete():
     assert project["classifiers"] and project["urls"] and project["scripts"]["mlpbook-train"]
 
 
-ALLOWED = {"mlpbook", "numpy", "matplotlib", "contourpy", "cycler", "fonttools", "kiwisolver", "packaging",
-           "pillow", "pyparsing", "python-dateutil", "six", "pip", "setuptools", "wheel"}
+# Run inside the fresh venv: mlpbook's direct requirements, what they need in turn, and what is installed.
+DEPENDENCY_REPORT = """
+import importlib.metadata as md, json, re
+from packaging.requirements import Requirement
+def norm(name): return re.sub(r"[-_.]+", "-", name).lower()
+def direct(name):
+    reqs = [Requirement(r) for r in md.requires(name) or []]
+    return sorted(norm(r.name) for r in reqs if r.marker is None or r.marker.evaluate({"extra": ""}))
+closure, todo = set(), direct("mlpbook")
+while todo:
+    name = todo.pop()
+    if name not in closure:
+        closure.add(name)
+        todo += direct(name)
+installed = sorted({norm(d.metadata["Name"]) for d in md.distributions()})
+print(json.dumps({"direct": direct("mlpbook"), "closure": sorted(closure), "installed": installed}))
+"""
 
 EXAMPLE = """
 import numpy as np
@@ -95,9 +111,12 @@ def test_wheel_installs_in_fresh_venv_with_only_numpy_and_matplotlib(tmp_path):
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)],
                              capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
-    listed = subprocess.run([str(python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True)
-    names = {line.split("==")[0].lower() for line in listed.stdout.split()}
-    assert names <= ALLOWED, f"unexpected packages pulled in: {sorted(names - ALLOWED)}"
+    report = subprocess.run([str(python), "-c", DEPENDENCY_REPORT], capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr[-3000:]
+    deps = json.loads(report.stdout)
+    assert deps["direct"] == ["matplotlib", "numpy"]
+    extra = set(deps["installed"]) - set(deps["closure"]) - {"mlpbook", "pip", "setuptools", "wheel"}
+    assert not extra, f"installed beyond numpy, matplotlib and their own requirements: {sorted(extra)}"
     run = subprocess.run([str(python), "-c", EXAMPLE], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "accuracy" in run.stdout
