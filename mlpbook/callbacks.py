@@ -138,9 +138,6 @@ class ProgressBar(Callback):
     def __init__(self, file=None, refresh_every=10):
         self.file, self.refresh_every = file, refresh_every
 
-    def before_fit(self, trainer):
-        self.total_epochs = None
-
     def before_epoch(self, trainer):
         total = len(trainer.train_loader) if hasattr(trainer.train_loader, "__len__") else None
         self.bar = _make_bar(total, f"epoch {trainer.epoch + 1}", self.file or sys.stderr)
@@ -164,8 +161,10 @@ class ProgressBar(Callback):
             print(f"epoch {trainer.epoch + 1}: {_format_logs(trainer.logs)}", file=self.file or sys.stderr)
 
     def after_fit(self, trainer):
+        # A fit cancelled mid-epoch never reaches after_epoch; close its bar here.
+        # (tqdm sets `disable` once a bar is closed.)
         bar = getattr(self, "bar", None)
-        if bar is not None and not getattr(bar, "disable", True):
+        if bar is not None and not bar.disable:
             bar.close()
 
 

@@ -155,9 +155,9 @@ class Standardize:
         X = np.asarray(X)
         if X.ndim < 1 or len(X) == 0:
             raise ValueError(f"Standardize.fit needs a non-empty (N, ...) array, got shape {X.shape}")
-        X64 = X.astype(np.float64)
-        self.mean = X64.mean(axis=0)
-        std = X64.std(axis=0)
+        # accumulate in float64 for accuracy, without materialising a float64 copy of X
+        self.mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
         self.std = np.where(std < self.eps, 1.0, std)
         return self
 

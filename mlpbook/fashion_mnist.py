@@ -8,7 +8,9 @@ __all__ = ['RECIPE', 'prepare_fashion_mnist', 'fashion_mnist_model', 'train_fash
 
 # %% ../nbs/06_fashion_mnist.ipynb #cbc7ffa7
 import argparse
+import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -97,9 +99,10 @@ def train_fashion_mnist(data=None, seed=0, progress=True, checkpoint=None, **ove
         callbacks.append(RandomHorizontalFlip(rng=seed + 1))
     if recipe["max_shift"]:
         callbacks.append(RandomShift(max_shift=recipe["max_shift"], fill=blank, rng=seed + 2))
-    if checkpoint is None:
-        import tempfile
-        checkpoint = tempfile.mkstemp(suffix=".npz")[1]
+    scratch = None
+    if checkpoint is None:                       # keep the best epoch in a folder removed at the end
+        scratch = tempfile.TemporaryDirectory()
+        checkpoint = os.path.join(scratch.name, "best.npz")
     best = ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True)
     callbacks.append(best)
     if progress:
@@ -113,6 +116,8 @@ def train_fashion_mnist(data=None, seed=0, progress=True, checkpoint=None, **ove
     history = trainer.fit(train_loader, recipe["epochs"], val_loader=val_loader)
     seconds = time.perf_counter() - start
     trainer.load_checkpoint(checkpoint)              # keep the best validation epoch
+    if scratch is not None:
+        scratch.cleanup()
     return trainer, history, seconds
 
 # %% ../nbs/06_fashion_mnist.ipynb #eb884a3b

@@ -136,9 +136,10 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 # %% ../nbs/04_optimizers.ipynb #d8f7d748
-def _check_nonnegative(name, value, label=None):
+def _check_nonnegative(value, label):
+    "Raise torch's error message for a negative hyper-parameter."
     if value < 0:
-        raise ValueError(f"Invalid {label or name}: {value}")
+        raise ValueError(f"Invalid {label}: {value}")
 
 
 class SGD(Optimizer):
@@ -152,9 +153,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        _check_nonnegative("lr", lr, "learning rate")
-        _check_nonnegative("momentum", momentum, "momentum value")
-        _check_nonnegative("weight_decay", weight_decay, "weight_decay value")
+        _check_nonnegative(lr, "learning rate")
+        _check_nonnegative(momentum, "momentum value")
+        _check_nonnegative(weight_decay, "weight_decay value")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -196,11 +197,11 @@ class RMSProp(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
-        _check_nonnegative("lr", lr, "learning rate")
-        _check_nonnegative("eps", eps, "epsilon value")
-        _check_nonnegative("momentum", momentum, "momentum value")
-        _check_nonnegative("weight_decay", weight_decay, "weight_decay value")
-        _check_nonnegative("alpha", alpha, "alpha value")
+        _check_nonnegative(lr, "learning rate")
+        _check_nonnegative(eps, "epsilon value")
+        _check_nonnegative(momentum, "momentum value")
+        _check_nonnegative(weight_decay, "weight_decay value")
+        _check_nonnegative(alpha, "alpha value")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
@@ -254,12 +255,12 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
-        _check_nonnegative("lr", lr, "learning rate")
-        _check_nonnegative("eps", eps, "epsilon value")
+        _check_nonnegative(lr, "learning rate")
+        _check_nonnegative(eps, "epsilon value")
         for i, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        _check_nonnegative("weight_decay", weight_decay, "weight_decay value")
+        _check_nonnegative(weight_decay, "weight_decay value")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
