@@ -4,12 +4,15 @@
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_URL', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_SHA256', 'DEBIAN_FASHION_MNIST',
-           'parse_idx', 'read_idx_gz', 'default_cache_dir', 'candidate_dirs', 'find_fashion_mnist', 'download_file',
-           'load_fashion_mnist']
+           'AUTO_MPG_URL', 'AUTO_MPG_FILE', 'DEBIAN_VEGA_CARS', 'AUTO_MPG_ORIGINS', 'AUTO_MPG_FEATURES',
+           'AUTO_MPG_SHA256', 'parse_idx', 'read_idx_gz', 'default_cache_dir', 'candidate_dirs', 'find_fashion_mnist',
+           'download_file', 'load_fashion_mnist', 'parse_auto_mpg', 'parse_vega_cars', 'auto_mpg_digest',
+           'auto_mpg_candidates', 'find_auto_mpg', 'load_auto_mpg']
 
 # %% ../nbs/06a_datasets.ipynb #e166a0ef
 import gzip
 import hashlib
+import json
 import os
 import struct
 import tempfile
@@ -79,10 +82,10 @@ def read_idx_gz(path, sha256=None):
     return parse_idx(data, str(path))
 
 # %% ../nbs/06a_datasets.ipynb #ae0ece47
-def default_cache_dir():
-    "~/.cache/mlpbook/fashion-mnist (or $XDG_CACHE_HOME/mlpbook/fashion-mnist)."
+def default_cache_dir(name="fashion-mnist"):
+    "~/.cache/mlpbook/<name> (or $XDG_CACHE_HOME/mlpbook/<name>), by default for Fashion-MNIST."
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mlpbook" / "fashion-mnist"
+    return Path(base) / "mlpbook" / name
 
 
 def candidate_dirs(root=None):
@@ -112,9 +115,10 @@ def _progress(total, desc):
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False)
 
 
-def download_file(url, dest, sha256=None, timeout=60, progress=True):
+def download_file(url, dest, sha256=None, timeout=60, progress=True, verify=None):
     """Download `url` to `dest` via a temporary file in the same folder; verify the uncompressed
-    content's SHA-256 (for .gz files) before renaming into place. Returns dest."""
+    content's SHA-256 (for .gz files) before renaming into place. Returns dest.
+    `verify(tmp_path)`, if given, replaces that check: it raises ValueError to reject the file."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
@@ -131,9 +135,9 @@ def download_file(url, dest, sha256=None, timeout=60, progress=True):
                     bar.update(len(chunk))
             if bar is not None:
                 bar.close()
-        if sha256 is not None:
+        if verify is not None or sha256 is not None:
             try:
-                read_idx_gz(tmp, sha256)
+                verify(tmp) if verify is not None else read_idx_gz(tmp, sha256)
             except ValueError as err:
                 raise ValueError(f"download of {url} failed verification, nothing was saved: {err}") from None
         os.replace(tmp, dest)
@@ -192,3 +196,152 @@ def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL, che
             raise ValueError(f"{folder}: {split} labels contain {labels.max()}, expected 0..9")
     return ((arrays["train_images"], arrays["train_labels"]),
             (arrays["test_images"], arrays["test_labels"]), FASHION_MNIST_CLASSES)
+
+# %% ../nbs/06a_datasets.ipynb #919060ea
+AUTO_MPG_URL = ("https://archive.ics.uci.edu/ml/machine-learning-databases/"
+                "auto-mpg/auto-mpg.data")
+AUTO_MPG_FILE = "auto-mpg.data"
+DEBIAN_VEGA_CARS = "/usr/lib/python3/dist-packages/vega_datasets/_data/cars.json"
+AUTO_MPG_ORIGINS = ("USA", "Europe", "Japan")          # UCI codes 1, 2, 3
+AUTO_MPG_FEATURES = ("cylinders", "displacement", "horsepower", "weight",
+                     "acceleration", "model_year",
+                     "origin_usa", "origin_europe", "origin_japan")
+# SHA-256 of the *table*, not of the file's bytes: the 398 cars with a known mpg, in file
+# order, one canonical line each (see `auto_mpg_digest`). The UCI file and Debian's JSON
+# copy hold the same table in two formats, so one checksum verifies either source.
+AUTO_MPG_SHA256 = "a7f09d2582684c584dbad26af576675ee300ed9e79f6302b6a72557f91431c11"
+
+# %% ../nbs/06a_datasets.ipynb #f72ec611
+def parse_auto_mpg(text, name="auto-mpg.data"):
+    """Parse UCI's `auto-mpg.data` into a list of records.
+
+    Each line holds eight whitespace-separated numbers (mpg, cylinders, displacement,
+    horsepower, weight, acceleration, model year 70..82, origin 1..3), then the car's
+    name in double quotes. A missing value is written `?` (horsepower, six times) and
+    becomes NaN. A record is the tuple (mpg, cylinders, displacement, horsepower,
+    weight, acceleration, year, origin, car_name). Raises ValueError naming the line.
+    """
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields, _, rest = line.partition('"')
+        values = fields.split()
+        if len(values) != 8 or not rest.endswith('"'):
+            raise ValueError(f"{name}, line {number}: expected 8 numbers and a quoted name, "
+                             f"got {line[:60]!r}")
+        try:
+            nums = [np.nan if v == "?" else float(v) for v in values]
+        except ValueError:
+            raise ValueError(f"{name}, line {number}: not a number in {line[:60]!r}") from None
+        if nums[7] not in (1.0, 2.0, 3.0) or np.isnan(nums[1]) or np.isnan(nums[6]):
+            raise ValueError(f"{name}, line {number}: bad cylinders/year/origin in {line[:60]!r}")
+        records.append((*nums[:6], int(nums[6]), int(nums[7]), rest[:-1]))
+    return records
+
+
+def parse_vega_cars(data, name="cars.json"):
+    """Parse the JSON copy of the same table that the vega-datasets package ships.
+
+    It is UCI's `auto-mpg.data-original`: 406 cars, 8 of them without mpg (null), with
+    named origins and years as "1970-01-01". Returns records as `parse_auto_mpg` does.
+    """
+    try:
+        rows = json.loads(data)
+    except ValueError as err:
+        raise ValueError(f"{name}: not valid JSON ({err}); the file is corrupted") from None
+    keys = ("Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower",
+            "Weight_in_lbs", "Acceleration")
+    records = []
+    for i, row in enumerate(rows):
+        try:
+            nums = [np.nan if row[k] is None else float(row[k]) for k in keys]
+            year = int(str(row["Year"])[:4]) - 1900
+            origin = AUTO_MPG_ORIGINS.index(row["Origin"]) + 1
+            records.append((*nums, year, origin, str(row["Name"])))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{name}: record {i} is not a car of the Auto MPG table "
+                             f"({err!r})") from None
+    return records
+
+
+def auto_mpg_digest(records):
+    """SHA-256 of the table in canonical form: the cars with a known mpg, in order, one line
+    each, numbers with two decimals, `?` for a missing value, then the name."""
+    def fmt(v):
+        return "?" if np.isnan(v) else f"{v:.2f}"
+    lines = (" ".join([*map(fmt, r[:6]), str(r[6]), str(r[7]), r[8]]) + "\n"
+             for r in records if not np.isnan(r[0]))
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+# %% ../nbs/06a_datasets.ipynb #b618f4dc
+def _read_auto_mpg(path, sha256):
+    "Records from a UCI text file or a vega JSON file, verified against `sha256` if given."
+    path = Path(path)
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        records = parse_vega_cars(data, str(path))
+    else:
+        records = parse_auto_mpg(data.decode("ascii", errors="replace"), str(path))
+    if sha256 is not None:
+        digest = auto_mpg_digest(records)
+        if digest != sha256:
+            raise ValueError(f"{path}: SHA-256 of the table is {digest}, expected {sha256}; "
+                             "the file is corrupted or not the original")
+    return records
+
+
+def auto_mpg_candidates(root=None):
+    """The files `load_auto_mpg` tries, in order: root/auto-mpg.data,
+    $MLPBOOK_DATA/auto-mpg.data, the user cache, Debian's vega-datasets JSON."""
+    paths = [Path(d) / AUTO_MPG_FILE for d in candidate_dirs(root)[:-2]]
+    paths += [default_cache_dir("auto-mpg") / AUTO_MPG_FILE, Path(DEBIAN_VEGA_CARS)]
+    return paths
+
+
+def find_auto_mpg(root=None):
+    "The first existing candidate file, or None."
+    return next((p for p in auto_mpg_candidates(root) if p.is_file()), None)
+
+# %% ../nbs/06a_datasets.ipynb #58dbd640
+def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SHA256,
+                  missing="drop", dtype=np.float32, timeout=60, progress=True):
+    """Load the UCI Auto MPG data as arrays: `X, y, feature_names = load_auto_mpg()`.
+
+    X (n, 9) of `dtype`: cylinders, displacement (cu. in.), horsepower, weight (lb),
+    acceleration (s for 0-60 mph), model year (70..82), and origin one-hot encoded as
+    three 0/1 columns (USA, Europe, Japan); y (n,) miles per gallon; the 9 names.
+    Missing values, handled explicitly: the 8 cars without mpg (only in the JSON copy)
+    are always dropped, since they have no target. Six cars lack horsepower: with
+    `missing="drop"` (default) they are dropped, n = 392; with `missing="keep"` they
+    stay with NaN horsepower, n = 398, for the caller to impute *inside* each
+    training fold. Looked for offline first (`auto_mpg_candidates`), downloaded from
+    `url` into `root` or the user cache only when absent; every source is verified
+    against `sha256` (None: no check).
+    """
+    if missing not in ("drop", "keep"):
+        raise ValueError(f"load_auto_mpg: missing must be 'drop' or 'keep', got {missing!r}")
+    path = find_auto_mpg(root)
+    if path is None:
+        searched = auto_mpg_candidates(root)
+        places = "\n".join(f"  - {p}" for p in searched)
+        hint = ("Auto MPG was not found{}.\nSearched:\n" + places + "\nPut UCI's "
+                f"{AUTO_MPG_FILE} in one of the first three places, or on Debian/Ubuntu: "
+                "sudo apt-get install python3-vega-datasets.")
+        if not download:
+            raise FileNotFoundError(hint.format(" (download=False)"))
+        folder = Path(root) if root is not None else default_cache_dir("auto-mpg")
+        path = folder / AUTO_MPG_FILE
+        try:
+            download_file(url, path, timeout=timeout, progress=progress,
+                          verify=lambda tmp: _read_auto_mpg(tmp, sha256))
+        except (urllib.error.URLError, OSError) as err:
+            raise FileNotFoundError(hint.format(f" and the download from {url} failed: {err}"))
+    records = [r for r in _read_auto_mpg(path, sha256) if not np.isnan(r[0])]
+    if missing == "drop":
+        records = [r for r in records if not np.isnan(r[3])]
+    table = np.array([r[:7] for r in records], dtype=np.float64)
+    origin = np.array([r[7] for r in records])
+    onehot = (origin[:, None] == np.arange(1, 4)).astype(np.float64)
+    X = np.concatenate([table[:, 1:7], onehot], axis=1).astype(dtype)
+    return X, table[:, 0].astype(dtype), AUTO_MPG_FEATURES
