@@ -32,64 +32,77 @@ FASHION_MNIST_FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
-# SHA-256 of each file's *uncompressed* IDX content. Checking the content rather than the
-# .gz bytes accepts any gzip compression of the same data (Debian's package recompresses).
+# SHA-256 of each file's *uncompressed* IDX content. Checking the content rather than
+# the .gz bytes accepts any gzip compression of the same data (Debian's package
+# recompresses).
 FASHION_MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte.gz":
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz":
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz":
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz":
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 # %% ../nbs/06a_datasets.ipynb #5a536d3e
 def parse_idx(data, name="IDX data"):
-    """Parse the bytes of an (uncompressed) IDX file into a uint8 array, validating the header.
+    """Parse the bytes of an (uncompressed) IDX file into a uint8 array, validating
+    the header.
 
-    Raises ValueError naming `name` for a bad magic number, an unsupported type, or a length
-    that does not match the header's dimensions (a truncated or padded file).
+    Raises ValueError naming `name` for a bad magic number, an unsupported type, or a
+    length that does not match the header's dimensions (a truncated or padded file).
     """
     if len(data) < 4:
         raise ValueError(f"{name}: only {len(data)} bytes, too short for an IDX header")
     if data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{name}: not an IDX file (magic number starts with {data[:2].hex()}, expected 0000)")
+        raise ValueError(f"{name}: not an IDX file (magic number starts with "
+                         f"{data[:2].hex()}, expected 0000)")
     type_code, ndim = data[2], data[3]
     if type_code != 0x08:
-        raise ValueError(f"{name}: IDX type code 0x{type_code:02x} is not supported (only 0x08, unsigned bytes)")
+        raise ValueError(f"{name}: IDX type code 0x{type_code:02x} is not supported "
+                         "(only 0x08, unsigned bytes)")
     if ndim == 0 or len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{name}: IDX header declares {ndim} dimensions but the file ends before their sizes")
+        raise ValueError(f"{name}: IDX header declares {ndim} dimensions but the file "
+                         "ends before their sizes")
     dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     expected = 4 + 4 * ndim + int(np.prod(dims, dtype=np.int64))
     if len(data) != expected:
-        raise ValueError(f"{name}: header says shape {dims} ({expected} bytes) but the file has "
-                         f"{len(data)} bytes: truncated or corrupted")
+        raise ValueError(f"{name}: header says shape {dims} ({expected} bytes) but the "
+                         f"file has {len(data)} bytes: truncated or corrupted")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def read_idx_gz(path, sha256=None):
-    "Decompress and parse a .gz IDX file; if `sha256` is given, verify the uncompressed content first."
+    """Decompress and parse a .gz IDX file; if `sha256` is given, verify the
+    uncompressed content first."""
     path = Path(path)
     try:
         with gzip.open(path, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot decompress ({err}); the file is corrupted or truncated") from None
+        raise ValueError(f"{path}: cannot decompress ({err}); "
+                         "the file is corrupted or truncated") from None
     if sha256 is not None:
         digest = hashlib.sha256(data).hexdigest()
         if digest != sha256:
-            raise ValueError(f"{path}: SHA-256 of the content is {digest}, expected {sha256}; "
-                             "the file is corrupted or not the original")
+            raise ValueError(f"{path}: SHA-256 of the content is {digest}, "
+                             f"expected {sha256}; the file is corrupted or not the "
+                             "original")
     return parse_idx(data, str(path))
 
 # %% ../nbs/06a_datasets.ipynb #ae0ece47
 def default_cache_dir(name="fashion-mnist"):
-    "~/.cache/mlpbook/<name> (or $XDG_CACHE_HOME/mlpbook/<name>), by default for Fashion-MNIST."
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    "~/.cache/mlpbook/<name> (or under $XDG_CACHE_HOME); by default for Fashion-MNIST."
+    home_cache = os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or home_cache
     return Path(base) / "mlpbook" / name
 
 
 def candidate_dirs(root=None):
-    "The folders searched for the files, in order: root, $MLPBOOK_DATA, the user cache, Debian's."
+    "Folders searched, in order: root, $MLPBOOK_DATA, the user cache, Debian's."
     dirs = []
     if root is not None:
         dirs.append(Path(root))
@@ -116,14 +129,16 @@ def _progress(total, desc):
 
 
 def download_file(url, dest, sha256=None, timeout=60, progress=True, verify=None):
-    """Download `url` to `dest` via a temporary file in the same folder; verify the uncompressed
-    content's SHA-256 (for .gz files) before renaming into place. Returns dest.
-    `verify(tmp_path)`, if given, replaces that check: it raises ValueError to reject the file."""
+    """Download `url` to `dest` via a temporary file in the same folder; verify the
+    uncompressed content's SHA-256 (for .gz files) before renaming into place.
+    `verify(tmp_path)`, if given, replaces that check: it raises ValueError to reject
+    the file. Returns dest."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with os.fdopen(fd, "wb") as out, \
+                urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             bar = _progress(total, dest.name) if progress else None
             while True:
@@ -139,7 +154,8 @@ def download_file(url, dest, sha256=None, timeout=60, progress=True, verify=None
             try:
                 verify(tmp) if verify is not None else read_idx_gz(tmp, sha256)
             except ValueError as err:
-                raise ValueError(f"download of {url} failed verification, nothing was saved: {err}") from None
+                raise ValueError(f"download of {url} failed verification, "
+                                 f"nothing was saved: {err}") from None
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
@@ -153,24 +169,27 @@ def _missing_error(searched, reason):
     return FileNotFoundError(
         "Fashion-MNIST was not found and could not be downloaded"
         + (f" ({reason})" if reason else "") + ".\nSearched:\n" + places + "\n"
-        "Provide the four .gz files (" + ", ".join(FASHION_MNIST_FILES.values()) + ") in one of four ways:\n"
+        "Provide the four .gz files (" + ", ".join(FASHION_MNIST_FILES.values())
+        + ") in one of four ways:\n"
         "  1. pass root='/path/to/folder' to load_fashion_mnist;\n"
         "  2. set the environment variable MLPBOOK_DATA=/path/to/folder;\n"
-        f"  3. put them in the cache folder {default_cache_dir()} (a download goes there automatically);\n"
+        f"  3. put them in the cache folder {default_cache_dir()} "
+        "(a download goes there automatically);\n"
         "  4. on Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist "
         f"(installs them in {DEBIAN_FASHION_MNIST})."
     )
 
 
-def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL, checksums=FASHION_MNIST_SHA256,
-                       timeout=60, progress=True):
+def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL,
+                       checksums=FASHION_MNIST_SHA256, timeout=60, progress=True):
     """Load Fashion-MNIST as the original uint8 arrays.
 
-    Returns ((X_train, y_train), (X_test, y_test), class_names): X_train (60000, 28, 28) uint8,
-    y_train (60000,) uint8 in 0..9, X_test (10000, 28, 28), y_test (10000,), and the 10 class names.
-    Files are looked for offline first (see `candidate_dirs`); if absent and `download` is true
-    they are downloaded from `base_url` into `root` or the user cache, each verified by SHA-256.
-    `checksums` maps file name to the SHA-256 of its uncompressed content (None: no check).
+    Returns ((X_train, y_train), (X_test, y_test), class_names): X_train
+    (60000, 28, 28) uint8, y_train (60000,) uint8 in 0..9, X_test (10000, 28, 28),
+    y_test (10000,), and the 10 class names. Files are looked for offline first (see
+    `candidate_dirs`); if absent and `download` is true they are downloaded from
+    `base_url` into `root` or the user cache, each verified by SHA-256. `checksums`
+    maps file name to the SHA-256 of its uncompressed content (None: no check).
     """
     folder = find_fashion_mnist(root)
     if folder is None:
@@ -184,16 +203,20 @@ def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL, che
                     download_file(base_url.rstrip("/") + "/" + name, folder / name,
                                   (checksums or {}).get(name), timeout, progress)
         except (urllib.error.URLError, OSError) as err:
-            raise _missing_error(searched, f"download from {base_url} failed: {err}") from err
+            raise _missing_error(searched,
+                                 f"download from {base_url} failed: {err}") from err
     arrays = {key: read_idx_gz(folder / name, (checksums or {}).get(name))
               for key, name in FASHION_MNIST_FILES.items()}
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
-            raise ValueError(f"{folder}: {split} images {images.shape} and labels {labels.shape} do not match "
-                             "Fashion-MNIST's layout (n, 28, 28) and (n,)")
+        if (images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1
+                or len(images) != len(labels)):
+            raise ValueError(f"{folder}: {split} images {images.shape} and labels "
+                             f"{labels.shape} do not match Fashion-MNIST's layout "
+                             "(n, 28, 28) and (n,)")
         if labels.size and labels.max() >= len(FASHION_MNIST_CLASSES):
-            raise ValueError(f"{folder}: {split} labels contain {labels.max()}, expected 0..9")
+            raise ValueError(f"{folder}: {split} labels contain {labels.max()}, "
+                             "expected 0..9")
     return ((arrays["train_images"], arrays["train_labels"]),
             (arrays["test_images"], arrays["test_labels"]), FASHION_MNIST_CLASSES)
 
@@ -206,9 +229,9 @@ AUTO_MPG_ORIGINS = ("USA", "Europe", "Japan")          # UCI codes 1, 2, 3
 AUTO_MPG_FEATURES = ("cylinders", "displacement", "horsepower", "weight",
                      "acceleration", "model_year",
                      "origin_usa", "origin_europe", "origin_japan")
-# SHA-256 of the *table*, not of the file's bytes: the 398 cars with a known mpg, in file
-# order, one canonical line each (see `auto_mpg_digest`). The UCI file and Debian's JSON
-# copy hold the same table in two formats, so one checksum verifies either source.
+# SHA-256 of the *table*, not of the file's bytes: the 398 cars with a known mpg, in
+# file order, one canonical line each (see `auto_mpg_digest`). The UCI file and
+# Debian's JSON copy hold the same table in two formats: one checksum verifies both.
 AUTO_MPG_SHA256 = "a7f09d2582684c584dbad26af576675ee300ed9e79f6302b6a72557f91431c11"
 
 # %% ../nbs/06a_datasets.ipynb #f72ec611
@@ -228,14 +251,16 @@ def parse_auto_mpg(text, name="auto-mpg.data"):
         fields, _, rest = line.partition('"')
         values = fields.split()
         if len(values) != 8 or not rest.endswith('"'):
-            raise ValueError(f"{name}, line {number}: expected 8 numbers and a quoted name, "
-                             f"got {line[:60]!r}")
+            raise ValueError(f"{name}, line {number}: expected 8 numbers and a quoted "
+                             f"name, got {line[:60]!r}")
         try:
             nums = [np.nan if v == "?" else float(v) for v in values]
         except ValueError:
-            raise ValueError(f"{name}, line {number}: not a number in {line[:60]!r}") from None
+            raise ValueError(f"{name}, line {number}: not a number in "
+                             f"{line[:60]!r}") from None
         if nums[7] not in (1.0, 2.0, 3.0) or np.isnan(nums[1]) or np.isnan(nums[6]):
-            raise ValueError(f"{name}, line {number}: bad cylinders/year/origin in {line[:60]!r}")
+            raise ValueError(f"{name}, line {number}: bad cylinders/year/origin in "
+                             f"{line[:60]!r}")
         records.append((*nums[:6], int(nums[6]), int(nums[7]), rest[:-1]))
     return records
 
@@ -249,7 +274,8 @@ def parse_vega_cars(data, name="cars.json"):
     try:
         rows = json.loads(data)
     except ValueError as err:
-        raise ValueError(f"{name}: not valid JSON ({err}); the file is corrupted") from None
+        raise ValueError(f"{name}: not valid JSON ({err}); "
+                         "the file is corrupted") from None
     keys = ("Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower",
             "Weight_in_lbs", "Acceleration")
     records = []
@@ -266,8 +292,8 @@ def parse_vega_cars(data, name="cars.json"):
 
 
 def auto_mpg_digest(records):
-    """SHA-256 of the table in canonical form: the cars with a known mpg, in order, one line
-    each, numbers with two decimals, `?` for a missing value, then the name."""
+    """SHA-256 of the table in canonical form: the cars with a known mpg, in order,
+    one line each, numbers with two decimals, `?` for a missing value, then the name."""
     def fmt(v):
         return "?" if np.isnan(v) else f"{v:.2f}"
     lines = (" ".join([*map(fmt, r[:6]), str(r[6]), str(r[7]), r[8]]) + "\n"
@@ -276,7 +302,7 @@ def auto_mpg_digest(records):
 
 # %% ../nbs/06a_datasets.ipynb #b618f4dc
 def _read_auto_mpg(path, sha256):
-    "Records from a UCI text file or a vega JSON file, verified against `sha256` if given."
+    "Records from a UCI text file or a vega JSON file, verified against `sha256`."
     path = Path(path)
     data = path.read_bytes()
     if path.suffix == ".json":
@@ -286,8 +312,9 @@ def _read_auto_mpg(path, sha256):
     if sha256 is not None:
         digest = auto_mpg_digest(records)
         if digest != sha256:
-            raise ValueError(f"{path}: SHA-256 of the table is {digest}, expected {sha256}; "
-                             "the file is corrupted or not the original")
+            raise ValueError(f"{path}: SHA-256 of the table is {digest}, "
+                             f"expected {sha256}; the file is corrupted or not the "
+                             "original")
     return records
 
 
@@ -320,14 +347,15 @@ def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SH
     against `sha256` (None: no check).
     """
     if missing not in ("drop", "keep"):
-        raise ValueError(f"load_auto_mpg: missing must be 'drop' or 'keep', got {missing!r}")
+        raise ValueError("load_auto_mpg: missing must be 'drop' or 'keep', "
+                         f"got {missing!r}")
     path = find_auto_mpg(root)
     if path is None:
         searched = auto_mpg_candidates(root)
         places = "\n".join(f"  - {p}" for p in searched)
         hint = ("Auto MPG was not found{}.\nSearched:\n" + places + "\nPut UCI's "
-                f"{AUTO_MPG_FILE} in one of the first three places, or on Debian/Ubuntu: "
-                "sudo apt-get install python3-vega-datasets.")
+                f"{AUTO_MPG_FILE} in one of the first three places, or on "
+                "Debian/Ubuntu: sudo apt-get install python3-vega-datasets.")
         if not download:
             raise FileNotFoundError(hint.format(" (download=False)"))
         folder = Path(root) if root is not None else default_cache_dir("auto-mpg")
@@ -336,7 +364,8 @@ def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SH
             download_file(url, path, timeout=timeout, progress=progress,
                           verify=lambda tmp: _read_auto_mpg(tmp, sha256))
         except (urllib.error.URLError, OSError) as err:
-            raise FileNotFoundError(hint.format(f" and the download from {url} failed: {err}"))
+            reason = f" and the download from {url} failed: {err}"
+            raise FileNotFoundError(hint.format(reason)) from err
     records = [r for r in _read_auto_mpg(path, sha256) if not np.isnan(r[0])]
     if missing == "drop":
         records = [r for r in records if not np.isnan(r[3])]
