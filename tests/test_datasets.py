@@ -357,3 +357,17 @@ def test_real_auto_mpg_table_and_its_checksum(isolated, monkeypatch):
         np.testing.assert_array_equal(X2, X)
     finally:
         server.close()
+
+
+def test_parse_auto_mpg_real_layout():
+    "Lines exactly as UCI's auto-mpg.data writes them: '3504.', '97.00', '?', a tab, the quoted name."
+    text = ('18.0   8   307.0      130.0      3504.      12.0   70  1\t"chevrolet chevelle malibu"\n'
+            '25.0   4   98.00      ?          2046.      19.0   71  1\t"ford pinto"\n'
+            '27.0   4   97.00      88.00      2130.      14.5   71  3\t"datsun pl510"\n')
+    records = parse_auto_mpg(text)
+    assert records[0] == (18.0, 8.0, 307.0, 130.0, 3504.0, 12.0, 70, 1, "chevrolet chevelle malibu")
+    assert np.isnan(records[1][3]) and records[1][8] == "ford pinto"
+    assert records[2][6:] == (71, 3, "datsun pl510")
+    if Path(DEBIAN_VEGA_CARS).is_file():            # the same three cars in Debian's copy
+        known = [r for r in parse_vega_cars(Path(DEBIAN_VEGA_CARS).read_bytes()) if not np.isnan(r[0])]
+        assert auto_mpg_digest([known[0], known[32], known[29]]) == auto_mpg_digest(records)
