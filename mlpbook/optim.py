@@ -544,7 +544,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         p.grad *= coef
     return total
 
-# %% ../nbs/04_optimizers.ipynb #82e6c00c
+# %% ../nbs/04_optimizers.ipynb #3a54a802
 class LRScheduler:
     """Base of the epoch-indexed schedules (torch.optim.lr_scheduler.LRScheduler).
 
@@ -635,7 +635,7 @@ class LRScheduler:
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
 
-# %% ../nbs/04_optimizers.ipynb #ca5caa6f
+# %% ../nbs/04_optimizers.ipynb #a4a8ed63
 def _check_gamma(gamma):
     _check_number(gamma, "gamma", 0.0, low_open=True)
 
@@ -801,7 +801,7 @@ class CosineAnnealingLR(LRScheduler):
         factor = (1 + math.cos(math.pi * t / T)) / 2
         return [lo + (b - lo) * factor for b in self.base_lrs]
 
-# %% ../nbs/04_optimizers.ipynb #e4db6941
+# %% ../nbs/04_optimizers.ipynb #a1c911b8
 def _check_schedulers(owner, optimizer, schedulers):
     if len(schedulers) < 1:
         raise ValueError(f"{owner} expects at least one scheduler, "
@@ -897,7 +897,7 @@ class ChainedScheduler(SequentialLR):
             s.step()
         self._last_lr = self._current()
 
-# %% ../nbs/04_optimizers.ipynb #9ed6248f
+# %% ../nbs/04_optimizers.ipynb #80600539
 class ReduceLROnPlateau:
     """Multiply the lr by `factor` when a monitored metric stops improving
     (torch.optim.lr_scheduler.ReduceLROnPlateau; call `step(metric)` once per epoch).
