@@ -358,10 +358,14 @@ def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, scratch, 
     np.multiply(g, g, out=b)
     b *= 1 - alpha
     square_avg += b
-    if centered:
+    if centered:                      # a += (1 - alpha) * (g - a), rounded as torch.lerp
         np.subtract(g, grad_avg, out=b)
-        b *= 1 - alpha
-        grad_avg += b
+        if 1 - alpha < 0.5:
+            b *= 1 - alpha
+            grad_avg += b
+        else:
+            b *= alpha
+            np.subtract(g, b, out=grad_avg)
         np.multiply(grad_avg, grad_avg, out=b)
         np.subtract(square_avg, b, out=b)
         np.sqrt(b, out=b)

@@ -25,7 +25,9 @@ def configs(draw):
         kw["nesterov"] = kw["momentum"] > 0 and draw(st.booleans())
         kw["dampening"] = 0.0 if kw["nesterov"] else draw(st.one_of(st.just(0.0), unit))
     elif name == "RMSprop":
-        kw.update(alpha=draw(unit), eps=draw(st.floats(1e-8, 1e-3)), momentum=draw(st.one_of(st.just(0.0), unit)),
+        # alpha near 0 with centered=True computes sqrt(g^2 - g^2): cancellation, where the rounding of
+        # either library decides the sign (torch gets NaN); not a meaningful difference
+        kw.update(alpha=draw(st.floats(0.1, 0.99)), eps=draw(st.floats(1e-8, 1e-3)), momentum=draw(st.one_of(st.just(0.0), unit)),
                   centered=draw(st.booleans()))
     elif name in ("Adam", "AdamW"):
         kw.update(betas=(draw(unit), draw(st.floats(0.5, 0.9999))), eps=draw(st.floats(1e-8, 1e-3)),
