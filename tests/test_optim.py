@@ -628,3 +628,58 @@ def test_float16_parameters_train_with_a_representable_eps():
         p.grad[...] = 0
         opt.step()
     assert p.data.dtype == np.float16 and np.all(np.isfinite(p.data))
+
+
+# --- the update functions work on any arrays: one flat arena gives the same bits ------
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1)),
+                                     ("SGD", dict(lr=0.01, momentum=0.9, dampening=0.2, maximize=True)),
+                                     ("RMSProp", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
+                                     ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+                                     ("AdamW", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+                                     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1))])
+def test_one_flat_arena_gives_the_same_bits_as_per_parameter_updates(name, kw):
+    """Issue 15 will run each update once on all parameters packed into one array: the
+    optimizer classes and an arena made of views of one buffer must agree exactly."""
+    rng = np.random.default_rng(0)
+    init = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    sizes = [a.size for a in init]
+    arena = np.concatenate([a.ravel() for a in init])
+    views = np.split(arena, np.cumsum(sizes)[:-1])
+    separate = [Parameter(a.copy()) for a in init]
+    packed = [Parameter(v.reshape(a.shape)) for v, a in zip(views, init)]
+    flat = Parameter(arena)
+    opt, flat_opt = OURS[name](separate, **kw), OURS[name]([flat], **kw)
+    for k in range(25):
+        grads = [rng.standard_normal(a.shape).astype(np.float32) for a in init]
+        for p, g in zip(separate, grads):
+            p.grad[...] = g
+        flat.grad[...] = np.concatenate([g.ravel() for g in grads])
+        opt.step()
+        flat_opt.step()
+    for p, q in zip(separate, packed):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: StepLR(o, 3, 0.5), lambda o: MultiStepLR(o, [2, 5, 5, 9], 0.5), lambda o: ExponentialLR(o, 0.9),
+    lambda o: CosineAnnealingLR(o, 7, 0.001), lambda o: LinearLR(o, 0.2, 0.9, 6), lambda o: ConstantLR(o, 0.3, 4),
+    lambda o: PolynomialLR(o, 8, 1.5),
+    lambda o: ChainedScheduler([ExponentialLR(o, 0.9), ConstantLR(o, 0.5, 3)]),
+    lambda o: SequentialLR(o, [LinearLR(o, 0.1, total_iters=3), CosineAnnealingLR(o, 8)], [3]),
+], ids=["step", "multistep", "exp", "cosine", "linear", "constant", "poly", "chained", "sequential"])
+def test_every_scheduler_resumes_exactly_from_its_state_dict(make):
+    def run(resume_at=None):
+        opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+        sched, lrs = make(opt), []
+        for k in range(20):
+            if k == resume_at:
+                sd, opt_sd = sched.state_dict(), opt.state_dict()
+                opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+                sched = make(opt)
+                opt.load_state_dict(opt_sd)
+                sched.load_state_dict(sd)
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+    assert run() == run(resume_at=7)
