@@ -108,6 +108,9 @@ def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=Tru
         return float(np.sum(model(x) * R))
 
     if check_input:
+        if grad_x is None:
+            raise GradcheckError(f"{type(module).__name__}.backward returned None, not "
+                                 "the input gradient (pass check_input=False to skip it)")
         compare_gradients("input", grad_x, numerical_grad(loss, x, eps), atol, rtol)
     for name, p in model.named_parameters():
         compare_gradients(name, p.grad, numerical_grad(loss, p.data, eps), atol, rtol)

@@ -348,8 +348,11 @@ class Dense(Module):
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"Dense: dtype must be a floating type, got {dtype}")
         initialiser = get_initializer(init)
-        W = initialiser((self.in_features, self.out_features), rng=rng, dtype=dtype)
-        self.W = Parameter(np.asarray(W, dtype=dtype))
+        shape = (self.in_features, self.out_features)
+        W = np.asarray(initialiser(shape, rng=rng, dtype=dtype), dtype=dtype)
+        if W.shape != shape:
+            raise ValueError(f"Dense: init returned shape {W.shape}, expected {shape}")
+        self.W = Parameter(W)
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype)) if bias else None
         self._x = None
 
@@ -361,8 +364,12 @@ class Dense(Module):
         """
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != self.in_features:
+            hint = ("; for one example use x.reshape(1, -1)"
+                    if x.shape == (self.in_features,) else "")
             raise ValueError(f"{self!r}: expected input of shape "
-                             f"(N, {self.in_features}), got {x.shape}")
+                             f"(N, {self.in_features}), got {x.shape}{hint}")
+        if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+            raise TypeError(f"{self!r}: input must hold real numbers, got dtype {x.dtype}")
         if x.dtype != self.W.data.dtype:
             x = x.astype(self.W.data.dtype)
         self._x = x

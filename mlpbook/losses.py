@@ -59,8 +59,8 @@ class Loss:
         target = np.asarray(target)
         if target.ndim == 1:
             if not np.issubdtype(target.dtype, np.integer):
-                raise TypeError(f"{name}: class labels must be integers, "
-                                f"got dtype {target.dtype}")
+                raise TypeError(f"{name}: class labels must be integers, got dtype "
+                                f"{target.dtype} (use labels.astype(int))")
             if target.shape[0] != N:
                 raise ValueError(f"{name}: {N} predictions but {target.shape[0]} labels")
             if target.size and (target.min() < 0 or target.max() >= C):

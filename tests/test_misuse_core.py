@@ -264,3 +264,27 @@ def test_loss_refuses_string_predictions():
 def test_parameter_refuses_integers():
     with pytest.raises(TypeError, match="floating-point"):
         Parameter(np.arange(3))
+
+
+def test_dense_input_errors_suggest_the_fix():
+    layer = Dense(3, 2, rng=0)
+    with pytest.raises(ValueError, match=r"got \(3,\); for one example use x.reshape"):
+        layer(np.ones(3))
+    with pytest.raises(TypeError, match="input must hold real numbers, got dtype <U1"):
+        layer(np.full((2, 3), "a"))
+    with pytest.raises(ValueError, match=r"init returned shape \(2, 3\), expected \(3, 2\)"):
+        Dense(3, 2, init=lambda shape, rng=None, dtype=None: np.zeros(shape[::-1]))
+
+
+def test_float_labels_suggest_astype():
+    with pytest.raises(TypeError, match=r"must be integers, got dtype float64 \(use labels"):
+        SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_gradcheck_names_a_missing_input_gradient():
+    class NoInputGrad(Dense):
+        def backward(self, grad_out):
+            super().backward(grad_out, input_grad=False)
+    with pytest.raises(GradcheckError, match="returned None"):
+        gradcheck(NoInputGrad(2, 2, rng=0), np.ones((1, 2)))
+    assert gradcheck(NoInputGrad(2, 2, rng=0), np.ones((1, 2)), check_input=False)
