@@ -26,7 +26,8 @@ class Parameter:
     def __init__(self, data):
         data = np.asarray(data)
         if not np.issubdtype(data.dtype, np.floating):
-            raise TypeError(f"Parameter needs a floating-point array, got dtype {data.dtype}")
+            raise TypeError(f"Parameter needs a floating-point array, "
+                            f"got dtype {data.dtype}")
         self.data = data
         self.grad = np.zeros_like(data)
 
@@ -48,9 +49,10 @@ class Parameter:
 
 
 class Buffer:
-    """Non-trainable state that belongs to a model and is saved with it (torch's registered buffers),
-    such as batch normalisation's running mean. `data` is an array; there is no gradient, and
-    optimizers never see it. Layers update it in place."""
+    """Non-trainable state that belongs to a model and is saved with it (torch's
+    registered buffers), such as batch normalisation's running mean. `data` is an
+    array; there is no gradient, and optimizers never see it. Layers update it in
+    place."""
 
     def __init__(self, data):
         self.data = np.asarray(data)
@@ -97,7 +99,7 @@ class _StateDict:
     `load_state_dict()` (torch's names and return value)."""
 
     def state_dict(self):
-        "A dict from dotted name to a copy of the array, for every parameter and buffer."
+        "A dict from dotted name to a copy of each parameter's and buffer's array."
         state = {name: p.data.copy() for name, p in self.named_parameters()}
         state.update({name: b.data.copy() for name, b in self.named_buffers()})
         return state
@@ -122,8 +124,8 @@ class _StateDict:
         if strict and (missing or unexpected):
             raise KeyError(f"{owner}.load_state_dict: missing keys {missing}, "
                            f"unexpected keys {unexpected}")
-        arrays = {name: _check_state_value(owner, name, state_dict[name], own[name].data)
-                  for name in own if name in state_dict}
+        arrays = {name: _check_state_value(owner, name, value, own[name].data)
+                  for name, value in state_dict.items() if name in own}
         for name, arr in arrays.items():          # nothing is written before this line
             np.copyto(own[name].data, arr)
         return _LoadResult(missing, unexpected)
@@ -141,7 +143,7 @@ _SPENT = _Spent()
 
 
 class SharedModuleError(ValueError):
-    "One module instance appears twice in a model (see `Module`: weight tying is refused)."
+    "One module instance appears twice in a model (see `Module`: reuse is refused)."
 
 
 def _walk_modules(module, prefix="", seen=None):
@@ -154,10 +156,10 @@ def _walk_modules(module, prefix="", seen=None):
         where = seen[id(module)] or "the model itself"
         raise SharedModuleError(
             f"{type(module).__name__} is used twice in one model (as {where!r} and as "
-            f"{prefix[:-1]!r}). mlpbook refuses to reuse a module instance: a layer "
-            "caches one input for backward, so the second use would overwrite the first "
-            "and give wrong gradients. Create a second layer; to tie weights, share the "
-            "Parameter instead: `second.W = first.W`.")
+            f"{prefix[:-1]!r}). mlpbook refuses to reuse a module instance: a "
+            "layer caches one input for backward, so the second use would overwrite "
+            "the first and give wrong gradients. Create a second layer; to tie "
+            "weights, share the Parameter instead: `second.W = first.W`.")
     seen[id(module)] = prefix[:-1]
     yield prefix[:-1], module
     for name, child in module.named_children():
@@ -183,7 +185,7 @@ class Module(_StateDict):
     """
 
     training = True
-    can_skip_input_grad = False   # True for modules whose backward accepts input_grad=False
+    can_skip_input_grad = False   # True if backward accepts input_grad=False
 
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
@@ -198,7 +200,7 @@ class Module(_StateDict):
     def __setattr__(self, name, value):
         if isinstance(value, Module) or (isinstance(value, (list, tuple))
                                          and any(isinstance(v, Module) for v in value)):
-            old = vars(self).get(name, _SPENT)
+            old = vars(self).get(name, _SPENT)     # _SPENT: there was none
             object.__setattr__(self, name, value)
             try:                                   # a new child: no instance twice
                 for _ in _walk_modules(self):
@@ -220,7 +222,8 @@ class Module(_StateDict):
         last backward."""
         value = getattr(self, name, None)
         if value is None or value is _SPENT:
-            when = "twice after one forward()" if value is _SPENT else "before forward()"
+            when = ("twice after one forward()" if value is _SPENT
+                    else "before forward()")
             raise RuntimeError(
                 f"{self!r}: backward() called {when}. Call forward (model(x)) first, "
                 "once per backward; gradients accumulate in .grad until zero_grad().")
@@ -288,7 +291,7 @@ class Module(_StateDict):
 
     # --- describing -------------------------------------------------------
     def get_config(self):
-        "Constructor arguments that rebuild this module (no weights); for `trainer.save`."
+        "Constructor arguments that rebuild this module (no weights), for `save`."
         return {}
 
     def extra_repr(self):
@@ -369,7 +372,8 @@ class Dense(Module):
             raise ValueError(f"{self!r}: expected input of shape "
                              f"(N, {self.in_features}), got {x.shape}{hint}")
         if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-            raise TypeError(f"{self!r}: input must hold real numbers, got dtype {x.dtype}")
+            raise TypeError(f"{self!r}: input must hold real numbers, "
+                            f"got dtype {x.dtype}")
         if x.dtype != self.W.data.dtype:
             x = x.astype(self.W.data.dtype)
         self._x = x
@@ -392,8 +396,8 @@ class Dense(Module):
         grad_out = np.asarray(grad_out, dtype=self.W.data.dtype)
         if grad_out.shape != (x.shape[0], self.out_features):
             self._x = x                                 # keep it for a corrected call
-            raise ValueError(f"{self!r}: expected grad_out of shape "
-                             f"({x.shape[0]}, {self.out_features}), got {grad_out.shape}")
+            raise ValueError(f"{self!r}: expected grad_out of shape ({x.shape[0]}, "
+                             f"{self.out_features}), got {grad_out.shape}")
         self.W.grad += x.T @ grad_out                   # X^T G
         if self.b is not None:
             self.b.grad += grad_out.sum(axis=0)         # 1^T G
@@ -425,9 +429,10 @@ class Sequential(Module):
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
-                hint = (" (a class: call it, e.g. ReLU())"
-                        if isinstance(layer, type) and issubclass(layer, Module) else "")
-                raise TypeError(f"Sequential: item {i} is {layer!r}, not a Module{hint}")
+                is_class = isinstance(layer, type) and issubclass(layer, Module)
+                hint = " (a class: call it, e.g. ReLU())" if is_class else ""
+                raise TypeError(f"Sequential: item {i} is {layer!r}, "
+                                f"not a Module{hint}")
         self.layers = list(layers)
 
     def named_children(self):
@@ -435,6 +440,7 @@ class Sequential(Module):
             yield str(i), layer
 
     def forward(self, x):
+        "Apply the layers in order: x -> layers[0] -> layers[1] -> ... -> output."
         for i, layer in enumerate(self.layers):
             try:
                 x = layer(x)
@@ -445,19 +451,26 @@ class Sequential(Module):
 
     @property
     def can_skip_input_grad(self):
-        return bool(self.layers) and getattr(self.layers[0], "can_skip_input_grad", False)
+        first = self.layers[0] if self.layers else None
+        return getattr(first, "can_skip_input_grad", False)
 
     def backward(self, grad_out, input_grad=True):
-        """Backward through the layers in reverse. With input_grad=False (allowed when
-        the first layer supports it, see `can_skip_input_grad`) the first layer skips
-        its input gradient and None is returned."""
+        """Backpropagate through the layers in reverse order.
+
+        grad_out: dL/d(output), shaped like the last layer's output. Pass it to the
+        last layer's backward, its result to the layer before, and so on; return
+        the first layer's result, dL/dx, shaped like the input x. With
+        input_grad=False (allowed when the first layer supports it, see
+        `can_skip_input_grad`) the first layer skips dL/dx and None is returned.
+        """
         if not self.layers:
             raise RuntimeError("Sequential.backward: this Sequential has no layers, so "
                                "there is nothing to backpropagate through; add layers "
                                "(Sequential(Dense(...), ...)) first")
         if not input_grad and not self.can_skip_input_grad:
-            raise ValueError(f"Sequential: the first layer, {type(self.layers[0]).__name__}, "
-                             "cannot skip its input gradient")
+            raise ValueError(f"Sequential: the first layer, "
+                             f"{type(self.layers[0]).__name__}, cannot skip its "
+                             "input gradient")
         for i in range(len(self.layers) - 1, 0, -1):
             grad_out = self.layers[i].backward(grad_out)
         if input_grad:
