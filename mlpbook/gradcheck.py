@@ -16,10 +16,11 @@ class GradcheckError(AssertionError):
 
 
 def numerical_grad(f, x, eps=1e-6):
-    """Central-difference gradient of the scalar function `f()` with respect to array `x`.
+    """Central-difference gradient of the scalar function `f()` with respect to `x`.
 
     `x` is perturbed in place, one entry at a time, and restored; `f` must read
-    it. Returns a float64 array of `x`'s shape: (f(x+eps) - f(x-eps)) / (2 eps).
+    it. Returns a float64 array of `x`'s shape whose entry i is
+    (f() with x[i] + eps  -  f() with x[i] - eps) / (2 eps).
     """
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
@@ -109,8 +110,8 @@ def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=Tru
 
     if check_input:
         if grad_x is None:
-            raise GradcheckError(f"{type(module).__name__}.backward returned None, not "
-                                 "the input gradient (pass check_input=False to skip it)")
+            raise GradcheckError(f"{type(module).__name__}.backward returned None, "
+                                 "not the input gradient (check_input=False skips it)")
         compare_gradients("input", grad_x, numerical_grad(loss, x, eps), atol, rtol)
     for name, p in model.named_parameters():
         compare_gradients(name, p.grad, numerical_grad(loss, p.data, eps), atol, rtol)
