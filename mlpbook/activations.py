@@ -17,8 +17,8 @@ def _check_grad_out(module, grad_out, cached):
     "grad_out must have the shape of the forward output; the message names the layer."
     grad_out = np.asarray(grad_out)
     if grad_out.shape != cached.shape:
-        raise ValueError(f"{module!r}.backward: grad_out has shape {grad_out.shape}, but "
-                         f"the forward output had shape {cached.shape}")
+        raise ValueError(f"{module!r}.backward: grad_out has shape {grad_out.shape}, "
+                         f"but the forward output had shape {cached.shape}")
     return grad_out
 
 
