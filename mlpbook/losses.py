@@ -62,7 +62,8 @@ class Loss:
                 raise TypeError(f"{name}: class labels must be integers, got dtype "
                                 f"{target.dtype} (use labels.astype(int))")
             if target.shape[0] != N:
-                raise ValueError(f"{name}: {N} predictions but {target.shape[0]} labels")
+                raise ValueError(f"{name}: {N} predictions but "
+                                 f"{target.shape[0]} labels")
             if target.size and (target.min() < 0 or target.max() >= C):
                 bad = target[(target < 0) | (target >= C)][0]
                 raise ValueError(f"{name}: label {bad} is out of range for {C} classes "
@@ -124,13 +125,14 @@ class CategoricalCrossEntropy(Loss):
     def forward(self, probs, target):
         p = self._check_pred(probs, ndim=2)
         if (p < 0).any():
-            raise ValueError("CategoricalCrossEntropy: probabilities must be non-negative")
+            raise ValueError("CategoricalCrossEntropy: probabilities must be "
+                             "non-negative")
         sums = p.sum(axis=1)
         if not np.allclose(sums, 1, atol=1e-3):
             worst = int(np.argmax(np.abs(sums - 1)))
-            raise ValueError(f"CategoricalCrossEntropy: each row of probabilities must "
-                             f"sum to 1; row {worst} sums to {sums[worst]:.6g} (did you "
-                             "pass logits? use SoftmaxCrossEntropy)")
+            raise ValueError(f"CategoricalCrossEntropy: each row of probabilities "
+                             f"must sum to 1; row {worst} sums to {sums[worst]:.6g} "
+                             "(did you pass logits? use SoftmaxCrossEntropy)")
         q, labels = self._targets_as_distribution(target, p)
         N = p.shape[0]
         self._cache = (p, q)
@@ -163,7 +165,8 @@ class SoftmaxCrossEntropy(Loss):
     def __init__(self, *, reduction="mean", label_smoothing=0.0):
         self._check_reduction("SoftmaxCrossEntropy", reduction)
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+            raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in "
+                             f"[0, 1], got {label_smoothing}")
         self.reduction = reduction
         self.label_smoothing = float(label_smoothing)
 
