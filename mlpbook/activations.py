@@ -33,7 +33,8 @@ class ReLU(Module):
         return self._y
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of the forward output Y = relu(X).
+        """grad_out G: dL/dY, the shape of the forward output Y = relu(X) (kept in
+        `self._y`).
 
         Return dL/dX = G * [X > 0] (elementwise; [X > 0] is 1 where the unit was
         active, i.e. where Y > 0, and 0 elsewhere), same shape as G.

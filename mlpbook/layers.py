@@ -84,8 +84,10 @@ def _check_state_value(owner, name, value, target):
         raise TypeError(f"{where} has dtype {arr.dtype}; expected real numbers "
                         f"(integer or floating point) to cast to {target.dtype}")
     if arr.shape != target.shape:
+        hint = ("; transposed? torch's Linear.weight is the transpose of W"
+                if arr.ndim == 2 and arr.shape == target.shape[::-1] else "")
         raise ValueError(f"{where} has shape {arr.shape} in the state dict but "
-                         f"{target.shape} in the model")
+                         f"{target.shape} in the model{hint}")
     with np.errstate(over="ignore", invalid="ignore"):
         cast = arr.astype(target.dtype)
     if np.issubdtype(target.dtype, np.floating) and not np.isfinite(cast).all():
@@ -281,6 +283,9 @@ class Module(_StateDict):
     # --- modes ----------------------------------------------------------
     def train(self, mode=True):
         "Set training mode on this module and every descendant; returns self."
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or "
+                             f"False, got {mode!r}")
         self.training = bool(mode)
         for child in self.children():
             child.train(mode)
@@ -387,8 +392,9 @@ class Dense(Module):
     def backward(self, grad_out, input_grad=True):
         """Backpropagate G = dL/dY through Y = X W + b.
 
-        grad_out G: (N, out_features). Add X^T G (in_features, out_features) to
-        W.grad and the column sums of G (out_features,) to b.grad; return
+        grad_out G: (N, out_features); X (N, in_features) is the input forward kept
+        in `self._x`. Add X^T G (in_features, out_features) to W.grad and the
+        column sums of G (out_features,) to b.grad (+=: gradients accumulate); return
         dL/dX = G W^T, shape (N, in_features). With input_grad=False skip dL/dX
         and return None (the first layer of a network never needs it).
         """

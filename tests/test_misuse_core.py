@@ -288,3 +288,17 @@ def test_gradcheck_names_a_missing_input_gradient():
     with pytest.raises(GradcheckError, match="returned None"):
         gradcheck(NoInputGrad(2, 2, rng=0), np.ones((1, 2)))
     assert gradcheck(NoInputGrad(2, 2, rng=0), np.ones((1, 2)), check_input=False)
+
+
+def test_train_mode_must_be_a_bool():
+    with pytest.raises(ValueError, match="mode must be True or False, got 'False'"):
+        Sequential(Dense(2, 2)).train("False")        # bool("False") is True
+    assert Sequential(Dense(2, 2)).train(np.bool_(False)).training is False
+
+
+def test_transposed_weight_gets_a_hint():
+    net = Sequential(Dense(3, 2, rng=0))
+    state = net.state_dict()
+    state["0.W"] = state["0.W"].T
+    with pytest.raises(ValueError, match="transposed\\? torch's Linear.weight"):
+        net.load_state_dict(state)
