@@ -13,7 +13,7 @@ from mlpbook.losses import (BCEWithLogits, CategoricalCrossEntropy, MSELoss,
                             SoftmaxCrossEntropy)
 from mlpbook.activations import softmax
 
-FAST = settings(max_examples=30, deadline=None,
+FAST = settings(max_examples=30, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 ACTIVATIONS = {"ReLU": ReLU, "LeakyReLU": lambda: LeakyReLU(0.2), "Sigmoid": Sigmoid,
                "Tanh": Tanh, "GELU": GELU, "Softmax": Softmax}
