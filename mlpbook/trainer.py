@@ -6,7 +6,7 @@
 __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback', 'History', 'Trainer',
            'architecture', 'build', 'save', 'load_checkpoint', 'load']
 
-# %% ../nbs/05_trainer.ipynb #54175370
+# %% ../nbs/05_trainer.ipynb #d86b06ae
 import contextlib
 import copy
 import difflib
@@ -26,7 +26,7 @@ import numpy as np
 from .layers import Buffer, Module, Parameter, Sequential
 from .metrics import get_metric
 
-# %% ../nbs/05_trainer.ipynb #329bcc02
+# %% ../nbs/05_trainer.ipynb #96e2a791
 class CancelBatchException(Exception):
     "Raised by a callback to skip the rest of the current batch."
 
@@ -49,7 +49,7 @@ class Callback:
 
     order = 0
 
-# %% ../nbs/05_trainer.ipynb #e758bcd0
+# %% ../nbs/05_trainer.ipynb #7100029b
 class History:
     """Per-epoch logs of a fit (`history.epochs`, a list of dicts).
 
@@ -103,7 +103,7 @@ class History:
         return "\n".join(textwrap.wrap(f"History({len(self)} epochs, last: {last})", 88,
                                        subsequent_indent="    "))
 
-# %% ../nbs/05_trainer.ipynb #3eec7462
+# %% ../nbs/05_trainer.ipynb #9fa93636
 def _check_count(value, name, minimum):
     "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -188,7 +188,7 @@ def _count_non_finite(a):
     a = np.asarray(a)
     return int(a.size - np.count_nonzero(np.isfinite(a))) if a.dtype.kind in "fc" else 0
 
-# %% ../nbs/05_trainer.ipynb #cbb5b309
+# %% ../nbs/05_trainer.ipynb #5e5d4522
 class Trainer:
     """Train `model` with `loss_fn` and `optimizer`, calling `callbacks` at the events.
 
@@ -388,7 +388,7 @@ class Trainer:
         self.history = History(extra["history"])
         self.epoch = len(self.history) - 1
 
-# %% ../nbs/05_trainer.ipynb #303b9656
+# %% ../nbs/05_trainer.ipynb #34243a21
 _FORMAT, _VERSION, _READABLE = "mlpbook", 2, (1, 2)
 _SMALL_INT = 64      # config integers up to this need no stored array to vouch for them
 
@@ -571,7 +571,7 @@ def _trainer_generators(trainer, loader):
     _walk_generators(trainer.callbacks, "callbacks", found, seen)
     return found
 
-# %% ../nbs/05_trainer.ipynb #06b30d6a
+# %% ../nbs/05_trainer.ipynb #d24944d7
 def _corrupt(path, what):
     return ValueError(f"{path}: {what} (the file is corrupt, or not written by mlpbook)")
 
@@ -702,7 +702,7 @@ def _build_model(path, meta, weights, custom_objects):
     except (TypeError, ValueError, KeyError) as err:
         raise ValueError(f"{path}: cannot build the model it describes: {err}") from None
 
-# %% ../nbs/05_trainer.ipynb #8261c98d
+# %% ../nbs/05_trainer.ipynb #c0029b19
 def _check_weights(path, model, weights):
     own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     missing, unexpected = sorted(own.keys() - weights.keys()), sorted(weights.keys() - own.keys())
