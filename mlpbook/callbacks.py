@@ -35,7 +35,8 @@ def _monitored(trainer, monitor, who):
 
 
 class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs.
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience`
+    epochs.
 
     mode: "min", "max" or "auto" (max for names with acc/f1/r2/precision/recall).
     restore_best_weights: at the end of the fit, load the weights of the best epoch.
@@ -46,7 +47,8 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", mode="auto", patience=5, min_delta=0.0,
                  restore_best_weights=True):
-        self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(min_delta)
+        self.monitor, self.patience = monitor, int(patience)
+        self.min_delta = abs(min_delta)
         self.mode = _resolve_mode(mode, monitor)
         self.restore_best_weights = restore_best_weights
 
@@ -78,9 +80,9 @@ class EarlyStopping(Callback):
 
 # %% ../nbs/05c_callbacks.ipynb #c8551fdf
 class LRScheduler(Callback):
-    """Step `scheduler` after every epoch (interval="epoch") or batch (interval="batch").
-
-    A ReduceLROnPlateau scheduler is stepped once per epoch with `trainer.logs[monitor]`.
+    """Step `scheduler` after every epoch (interval="epoch") or every batch
+    (interval="batch"). A ReduceLROnPlateau scheduler is stepped once per epoch with
+    `trainer.logs[monitor]`.
     `lrs` records the learning rate (of the first group) used for each epoch or batch.
     """
 
@@ -152,8 +154,8 @@ class ProgressBar(Callback):
     def before_epoch(self, trainer):
         loader = trainer.train_loader
         total = len(loader) if hasattr(loader, "__len__") else None
-        self.bar = _make_bar(total, f"epoch {trainer.epoch + 1}", self.file or sys.stderr,
-                             self.width)
+        self.bar = _make_bar(total, f"epoch {trainer.epoch + 1}",
+                             self.file or sys.stderr, self.width)
         self.running, self.seen = 0.0, 0
 
     def after_batch(self, trainer):
@@ -174,8 +176,8 @@ class ProgressBar(Callback):
             self.bar.close()
             print(_format_logs(trainer.logs, self.width, "  "), file=file)
         else:
-            print(_format_logs(trainer.logs, self.width, f"epoch {trainer.epoch + 1}: "),
-                  file=file)
+            first = f"epoch {trainer.epoch + 1}: "
+            print(_format_logs(trainer.logs, self.width, first), file=file)
 
     def after_fit(self, trainer):
         # A fit cancelled mid-epoch never reaches after_epoch; close its bar here.
@@ -186,7 +188,7 @@ class ProgressBar(Callback):
 
 
 class CSVLogger(Callback):
-    "Write one CSV row per epoch (epoch number and every log value), flushed each epoch."
+    "Write one CSV row per epoch (the epoch and every log value), flushed each epoch."
 
     order = 40
 
@@ -219,7 +221,8 @@ class ModelCheckpoint(Callback):
     order = 15
 
     def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=False):
-        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self.path, self.monitor = str(path), monitor
+        self.save_best_only = save_best_only
         self.mode = _resolve_mode(mode, monitor)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved = []
@@ -237,7 +240,7 @@ class ModelCheckpoint(Callback):
 
 # %% ../nbs/05c_callbacks.ipynb #dc4a1a6a
 class TerminateOnNaN(Callback):
-    "Raise FloatingPointError naming the epoch and batch when the loss is NaN or infinite."
+    "Raise FloatingPointError naming epoch and batch when the loss is NaN or infinite."
 
     order = -10
 
@@ -250,7 +253,7 @@ class TerminateOnNaN(Callback):
 
 
 class LambdaCallback(Callback):
-    """Callback from plain functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."""
+    "A callback from functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."
 
     def __init__(self, order=0, **hooks):
         for event, fn in hooks.items():

@@ -45,7 +45,8 @@ EVENTS = ("before_fit", "before_epoch", "before_batch", "after_backward",
 
 class Callback:
     """Base class for callbacks. Define any of the methods named in `EVENTS`, each
-    taking the trainer: `def after_epoch(self, trainer): ...`. Lower `order` runs first."""
+    taking the trainer: `def after_epoch(self, trainer): ...`. Lower `order` runs
+    first."""
 
     order = 0
 
@@ -53,8 +54,8 @@ class Callback:
 class History:
     """Per-epoch logs of a fit (`history.epochs`, a list of dicts).
 
-    `history["loss"]`: one metric as a list of floats, NaN for epochs that did not log it
-    (an unknown name raises KeyError listing the known ones). `history[0]`,
+    `history["loss"]`: one metric as a list of floats, NaN for epochs that did not
+    log it (an unknown name raises KeyError listing the known ones). `history[0]`,
     `history[-1]`: one epoch's dict. `len(history)`: the number of epochs; iterating
     yields the epochs' dicts; `"val_loss" in history`: was that metric logged.
     """
@@ -92,8 +93,8 @@ class History:
                 raise IndexError(f"epoch index {key} is out of range: the history has "
                                  f"{len(self)} epochs")
             return dict(self.epochs[key])
-        raise TypeError(f"History indices are metric names (str) or epoch numbers (int), "
-                        f"not {type(key).__name__}")
+        raise TypeError("History indices are metric names (str) or epoch numbers "
+                        f"(int), not {type(key).__name__}")
 
     def __repr__(self):
         if not self.epochs:
@@ -103,7 +104,7 @@ class History:
         return "\n".join(textwrap.wrap(f"History({len(self)} epochs, last: {last})", 88,
                                        subsequent_indent="    "))
 
-# %% ../nbs/05_trainer.ipynb #9fa93636
+# %% ../nbs/05_trainer.ipynb #f654c8b7
 def _check_count(value, name, minimum):
     "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -125,11 +126,11 @@ def _as_list(value, name, example):
 def _check_callbacks(callbacks):
     for i, cb in enumerate(callbacks):
         if isinstance(cb, type):
-            raise TypeError(f"Trainer: callbacks[{i}] is the class {cb.__name__}, not an "
-                            f"instance; write {cb.__name__}(...)")
+            raise TypeError(f"Trainer: callbacks[{i}] is the class {cb.__name__}, "
+                            f"not an instance; write {cb.__name__}(...)")
         if not any(callable(getattr(cb, event, None)) for event in EVENTS):
-            raise TypeError(f"Trainer: callbacks[{i}] ({type(cb).__name__}) defines none "
-                            f"of the events {EVENTS}")
+            raise TypeError(f"Trainer: callbacks[{i}] ({type(cb).__name__}) defines "
+                            f"none of the events {EVENTS}")
 
 
 def _check_parts(model, loss_fn, optimizer):
@@ -139,8 +140,8 @@ def _check_parts(model, loss_fn, optimizer):
             type(model).__name__
         raise TypeError(f"Trainer needs an mlpbook Module as model, got {what}")
     if isinstance(loss_fn, type):
-        raise TypeError(f"Trainer: loss_fn is the class {loss_fn.__name__}, not an instance;"
-                        f" write {loss_fn.__name__}()")
+        raise TypeError(f"Trainer: loss_fn is the class {loss_fn.__name__}, not an "
+                        f"instance; write {loss_fn.__name__}()")
     if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
         raise TypeError(f"Trainer: loss_fn must be a loss object with __call__(pred, "
                         f"target) and backward(), such as SoftmaxCrossEntropy(); got "
@@ -152,23 +153,25 @@ def _check_parts(model, loss_fn, optimizer):
     if not all(callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")):
         raise TypeError(f"Trainer: optimizer must have step() and zero_grad(); got "
                         f"{type(optimizer).__name__}")
-    theirs = {id(p) for g in getattr(optimizer, "param_groups", []) for p in g["params"]}
+    groups = getattr(optimizer, "param_groups", [])
+    theirs = {id(p) for g in groups for p in g["params"]}
     if theirs and not theirs & {id(p) for p in model.parameters()}:
-        raise ValueError("Trainer: none of the optimizer's parameters belongs to the model "
-                         "(was the optimizer built for another model, or the model rebuilt "
-                         "after it?)")
+        raise ValueError("Trainer: none of the optimizer's parameters belongs to the "
+                         "model (was the optimizer built for another model, or the "
+                         "model rebuilt after it?)")
 
 
 def _check_loader(loader, name):
-    "A loader must be an iterable of batches; a dataset or an array is a common mistake."
+    "A loader must be an iterable of batches; a dataset or an array is a mistake."
     fix = "wrap it: DataLoader(dataset, batch_size=64, shuffle=True)"
-    if isinstance(loader, np.ndarray) or (isinstance(loader, tuple) and loader and
-                                          all(isinstance(a, np.ndarray) for a in loader)):
-        raise TypeError(f"{name} must yield (x, y) batches, got arrays; "
-                        "use DataLoader(ArrayDataset(X, y), batch_size=64, shuffle=True)")
+    arrays = isinstance(loader, tuple) and loader and \
+        all(isinstance(a, np.ndarray) for a in loader)
+    if isinstance(loader, np.ndarray) or arrays:
+        raise TypeError(f"{name} must yield (x, y) batches, got arrays; use "
+                        "DataLoader(ArrayDataset(X, y), batch_size=64, shuffle=True)")
     if any(c.__name__ == "Dataset" for c in type(loader).__mro__):
-        raise TypeError(f"{name} is the dataset {type(loader).__name__}, not a loader of "
-                        f"batches; {fix}")
+        raise TypeError(f"{name} is the dataset {type(loader).__name__}, not a loader "
+                        f"of batches; {fix}")
     if not hasattr(loader, "__iter__"):
         raise TypeError(f"{name} must be an iterable of (x, y) batches such as a "
                         f"DataLoader, got {type(loader).__name__}")
@@ -177,7 +180,8 @@ def _check_loader(loader, name):
 
 
 def _loader_detail(loader):
-    dataset, size = getattr(loader, "dataset", None), getattr(loader, "batch_size", None)
+    dataset = getattr(loader, "dataset", None)
+    size = getattr(loader, "batch_size", None)
     if dataset is None or size is None or not hasattr(dataset, "__len__"):
         return ""
     return (f" (its dataset has {len(dataset)} examples, batch_size={size}, "
@@ -194,8 +198,8 @@ class Trainer:
 
     metrics: a list of names from `mlpbook.metrics.METRICS` (e.g. ["accuracy"]) or of
     functions f(y_true, y_pred) -> float, computed once per epoch on all predictions.
-    terminate_on_nan: stop with FloatingPointError the first time the loss is not finite,
-    before that batch's update (default True; False leaves it to callbacks).
+    terminate_on_nan: stop with FloatingPointError the first time the loss is not
+    finite, before that batch's update (default True; False leaves it to callbacks).
     During fit, callbacks can read: model, loss_fn, optimizer, epoch, batch_index,
     xb, yb, pred, loss (float), logs (after validation), history, train_loader.
     """
@@ -256,14 +260,15 @@ class Trainer:
                 self._call("after_epoch")
         except CancelFitException:
             pass
-        except FloatingPointError:          # a non-finite loss: callbacks still close up
+        except FloatingPointError:      # a non-finite loss: callbacks still close up
             self._call("after_fit")
             raise
         self._call("after_fit")
         return self.history
 
     def train_step(self):
-        """One update of the weights on the current batch `self.xb` (N inputs), `self.yb`.
+        """One update of the weights on the current batch `self.xb` (N inputs) and
+        targets `self.yb`:
 
         1. forward: `self.pred = self.model(self.xb)` (N outputs);
         2. loss: `self.loss = self.loss_fn(self.pred, self.yb)`, a float (batch mean);
@@ -309,12 +314,13 @@ class Trainer:
         except CancelEpochException:
             cancelled = True
         if self.batch_index < 0 and not cancelled:
-            raise ValueError(f"fit: the training loader yielded no batches in epoch "
-                             f"{self.epoch + 1}{_loader_detail(loader)} (a generator is "
-                             "used up after one pass: use a DataLoader or a list)")
+            raise ValueError("fit: the training loader yielded no batches in epoch "
+                             f"{self.epoch + 1}{_loader_detail(loader)} (a generator "
+                             "is used up after one pass: use a DataLoader or a list)")
         logs = {"loss": total / count if count else math.nan}
         if self.metrics and preds:
-            logs.update(self._metric_values(np.concatenate(targets), np.concatenate(preds)))
+            logs.update(self._metric_values(np.concatenate(targets),
+                                            np.concatenate(preds)))
         return logs
 
     def _stop_non_finite(self):
@@ -322,12 +328,13 @@ class Trainer:
                   for name, batch in (("the input batch xb", self.xb),
                                       ("the target batch yb", self.yb))
                   if (k := _count_non_finite(batch))]
-        cause = "; ".join(causes) or "the batch is finite: training diverged (lower the lr?)"
+        cause = "; ".join(causes) or \
+            "the batch is finite: training diverged (lower the lr?)"
         raise FloatingPointError(
             f"loss became {self.loss} at epoch {self.epoch + 1}, batch "
-            f"{self.batch_index + 1} ({cause}); training stopped before the update, so the "
-            "weights are those of the previous step (Trainer(terminate_on_nan=False) "
-            "leaves non-finite losses to the callbacks)")
+            f"{self.batch_index + 1} ({cause}); training stopped before the update, "
+            "so the weights are those of the previous step "
+            "(Trainer(terminate_on_nan=False) leaves non-finite losses to callbacks)")
 
     def _metric_values(self, y_true, y_pred):
         return {name: float(fn(y_true, y_pred)) for name, fn in self.metrics}
@@ -367,24 +374,26 @@ class Trainer:
         return [cb.scheduler for cb in self.callbacks if hasattr(cb, "scheduler")]
 
     def save_checkpoint(self, path):
-        """Save all that resuming exactly needs: the model, the optimizer, the schedulers
-        of LRScheduler callbacks, the history, and the state of every np.random.Generator
-        held by the model's modules, the training loader (its dataset and transforms)
-        and the callbacks (e.g. Dropout's and an augmentation's `rng`)."""
+        """Save all that resuming exactly needs: the model, the optimizer, the
+        schedulers of LRScheduler callbacks, the history, and the state of every
+        np.random.Generator held by the model's modules, the training loader (its
+        dataset and transforms) and the callbacks (as Dropout's or an augmentation's
+        `rng`)."""
         save(self.model, path, optimizer=self.optimizer, scheduler=self._schedulers(),
              rngs=_trainer_generators(self, getattr(self, "train_loader", None)),
              extra={"history": self.history.epochs})
 
     def load_checkpoint(self, path, train_loader=None):
-        """Restore a `save_checkpoint` file into this trainer (same architecture, optimizer
-        and scheduler classes) and the generators of `train_loader` (default: the
-        last fit's). Everything is checked before anything changes: on an error
-        nothing is. A following `fit(loader, n)` runs n more epochs."""
+        """Restore a `save_checkpoint` file into this trainer (same architecture,
+        optimizer and scheduler classes) and the generators of `train_loader`
+        (default: the last fit's). Everything is checked before anything changes: on
+        an error nothing is. A following `fit(loader, n)` runs n more epochs."""
         loader = train_loader if train_loader is not None else \
             getattr(self, "train_loader", None)
         _, extra = _load_checkpoint(
-            path, model=self.model, optimizer=self.optimizer, scheduler=self._schedulers(),
-            rngs=_trainer_generators(self, loader), check_extra=_check_history)
+            path, model=self.model, optimizer=self.optimizer,
+            scheduler=self._schedulers(), rngs=_trainer_generators(self, loader),
+            check_extra=_check_history)
         self.history = History(extra["history"])
         self.epoch = len(self.history) - 1
 
@@ -408,7 +417,8 @@ def _registry(custom_objects=None):
 def architecture(module):
     "JSON-able description of `module`: class and constructor config (recursive)."
     if isinstance(module, Sequential):
-        return {"class": "Sequential", "layers": [architecture(layer) for layer in module]}
+        return {"class": "Sequential",
+                "layers": [architecture(layer) for layer in module]}
     return {"class": type(module).__name__, "config": module.get_config()}
 
 
@@ -499,7 +509,8 @@ def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None):
     keeps its mode, and a symlink at `path` is written through (the link stays).
     """
     if not isinstance(model, Module):
-        raise TypeError(f"save: model must be an mlpbook Module, got {type(model).__name__}")
+        raise TypeError("save: model must be an mlpbook Module, got "
+                        f"{type(model).__name__}")
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     meta = {"format": _FORMAT, "version": _VERSION, "architecture": architecture(model)}
     if optimizer is not None:
@@ -571,14 +582,14 @@ def _trainer_generators(trainer, loader):
     _walk_generators(trainer.callbacks, "callbacks", found, seen)
     return found
 
-# %% ../nbs/05_trainer.ipynb #d24944d7
+# %% ../nbs/05_trainer.ipynb #be6523d6
 def _corrupt(path, what):
-    return ValueError(f"{path}: {what} (the file is corrupt, or not written by mlpbook)")
+    return ValueError(f"{path}: {what} (the file is corrupt or not mlpbook's)")
 
 
 def _need(path, value, kind, where):
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        name = kind.__name__
         raise _corrupt(path, f"metadata {where} should be a {name}, got {value!r:.60}")
     return value
 
@@ -587,7 +598,8 @@ def _check_description(path, d, where):
     _need(path, d, dict, where)
     _need(path, d.get("class"), str, f"{where}['class']")
     if d["class"] == "Sequential":
-        for i, layer in enumerate(_need(path, d.get("layers"), list, f"{where}['layers']")):
+        layers = _need(path, d.get("layers"), list, f"{where}['layers']")
+        for i, layer in enumerate(layers):
             _check_description(path, layer, f"{where}['layers'][{i}]")
     else:
         _need(path, d.get("config", {}), dict, f"{where}['config']")
@@ -607,12 +619,12 @@ def _check_meta(path, meta):
     if "optimizer" in meta:
         opt = _need(path, meta["optimizer"], dict, "['optimizer']")
         _need(path, opt.get("class"), str, "['optimizer']['class']")
-        groups = _need(path, opt.get("param_groups"), list, "['optimizer']['param_groups']")
-        for i, g in enumerate(groups):
-            where = f"['optimizer']['param_groups'][{i}]"
-            for j, index in enumerate(_need(path, _need(path, g, dict, where).get("params"),
-                                            list, f"{where}['params']")):
-                _need(path, index, int, f"{where}['params'][{j}]")
+        where = "['optimizer']['param_groups']"
+        for i, g in enumerate(_need(path, opt.get("param_groups"), list, where)):
+            group = _need(path, g, dict, f"{where}[{i}]")
+            params = _need(path, group.get("params"), list, f"{where}[{i}]['params']")
+            for j, index in enumerate(params):
+                _need(path, index, int, f"{where}[{i}]['params'][{j}]")
         for key, entries in _need(path, opt.get("scalars", {}), dict,
                                   "['optimizer']['scalars']").items():
             _need(path, entries, dict, f"['optimizer']['scalars'][{key!r}]")
@@ -620,16 +632,18 @@ def _check_meta(path, meta):
                 raise _corrupt(path, f"optimizer state index {key!r} is not a number")
     if "scheduler" in meta:                                  # version 1: one scheduler
         meta["schedulers"] = [meta.pop("scheduler")]
-    for i, s in enumerate(_need(path, meta.get("schedulers", []), list, "['schedulers']")):
+    schedulers = _need(path, meta.get("schedulers", []), list, "['schedulers']")
+    for i, s in enumerate(schedulers):
         _need(path, _need(path, s, dict, f"['schedulers'][{i}]").get("class"), str,
               f"['schedulers'][{i}]['class']")
         _need(path, s.get("state"), dict, f"['schedulers'][{i}]['state']")
     rngs = _need(path, meta.get("rngs", {}), dict, "['rngs']")
-    if meta["version"] == 1 and "train_loader" in rngs:      # version 1's only generator
+    if meta["version"] == 1 and "train_loader" in rngs:   # version 1's only generator
         rngs["train_loader.rng"] = rngs.pop("train_loader")
     for name, state in rngs.items():
-        _need(path, _need(path, state, dict, f"['rngs'][{name!r}]").get("bit_generator"),
-              str, f"['rngs'][{name!r}]['bit_generator']")
+        state = _need(path, state, dict, f"['rngs'][{name!r}]")
+        _need(path, state.get("bit_generator"), str,
+              f"['rngs'][{name!r}]['bit_generator']")
 
 
 def _read(path):
@@ -644,13 +658,15 @@ def _read(path):
                          f"({type(err).__name__}: {err})") from None
     raw = arrays.pop("__meta__", None)
     if raw is None:
-        raise ValueError(f"{path}: not an mlpbook model file (no architecture description)")
+        raise ValueError(f"{path}: not an mlpbook model file (no architecture "
+                         "description)")
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise _corrupt(path, f"the metadata is a {raw.dtype} array, not bytes")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise _corrupt(path, f"the metadata is not UTF-8 text (byte {err.start})") from None
+        raise _corrupt(path, f"the metadata is not UTF-8 text (byte {err.start})") \
+            from None
     except json.JSONDecodeError as err:
         raise _corrupt(path, f"the metadata is not valid JSON ({err.msg}, line "
                              f"{err.lineno} column {err.colno})") from None
@@ -659,7 +675,8 @@ def _read(path):
         if not key.startswith(("model/", "optimizer/")):
             raise _corrupt(path, f"unexpected array {key!r}")
         if value.dtype.kind not in "biuf":
-            raise _corrupt(path, f"array {key!r} holds {value.dtype} values, not numbers")
+            raise _corrupt(path, f"array {key!r} holds {value.dtype} values, not "
+                                 "numbers")
     return meta, arrays
 
 
@@ -686,13 +703,15 @@ def _check_sizes(path, description, weights, prefix=""):
     shapes = {k: v.shape for k, v in weights.items() if k.startswith(prefix)}
     largest = max((max(s, default=1) for s in shapes.values()), default=0)
     stored = sum(math.prod(s) for s in shapes.values())
-    big = [(k, v) for k, v in _config_ints(description.get("config", {})) if v > _SMALL_INT]
-    if any(v > largest for _, v in big) or math.prod(v for _, v in big) > max(stored, 1):
+    config = description.get("config", {})
+    big = [(k, v) for k, v in _config_ints(config) if v > _SMALL_INT]
+    too_big = math.prod(v for _, v in big) > max(stored, 1)
+    if any(v > largest for _, v in big) or too_big:
         claims = ", ".join(f"{k}={v}" for k, v in big)
         layer = prefix.rstrip(".") or "the model"
-        raise _corrupt(path, f"layer {layer} ({description['class']}) claims {claims}, but "
-                             f"the file stores {shapes or 'no arrays'} for it; refusing to "
-                             "build it")
+        raise _corrupt(path, f"layer {layer} ({description['class']}) claims {claims}, "
+                             f"but the file stores {shapes or 'no arrays'} for it; "
+                             "refusing to build it")
 
 
 def _build_model(path, meta, weights, custom_objects):
@@ -700,19 +719,21 @@ def _build_model(path, meta, weights, custom_objects):
     try:
         return build(meta["architecture"], custom_objects)
     except (TypeError, ValueError, KeyError) as err:
-        raise ValueError(f"{path}: cannot build the model it describes: {err}") from None
+        raise ValueError(f"{path}: cannot build the model it describes: {err}") \
+            from None
 
-# %% ../nbs/05_trainer.ipynb #c0029b19
+# %% ../nbs/05_trainer.ipynb #eb51ce33
 def _check_weights(path, model, weights):
     own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
-    missing, unexpected = sorted(own.keys() - weights.keys()), sorted(weights.keys() - own.keys())
+    missing = sorted(own.keys() - weights.keys())
+    unexpected = sorted(weights.keys() - own.keys())
     if missing or unexpected:
         raise KeyError(f"{path}: the file's model differs from this one: missing keys "
                        f"{missing}, unexpected keys {unexpected}")
     for name, value in weights.items():
         if value.shape != own[name].shape:
-            raise ValueError(f"{path}: '{name}' has shape {value.shape} in the file but "
-                             f"{own[name].shape} in the model")
+            raise ValueError(f"{path}: '{name}' has shape {value.shape} in the file "
+                             f"but {own[name].shape} in the model")
 
 
 def _optimizer_state(path, meta, arrays, optimizer):
@@ -722,9 +743,9 @@ def _optimizer_state(path, meta, arrays, optimizer):
         raise ValueError(f"{path} holds no optimizer state (it was saved without "
                          "optimizer=...); load only the model with load()")
     if saved["class"] != type(optimizer).__name__:
-        raise ValueError(f"{path}: the optimizer state is {saved['class']}'s, but this "
-                         f"optimizer is {type(optimizer).__name__}; resume with the same "
-                         "optimizer class")
+        raise ValueError(f"{path}: the optimizer state is {saved['class']}'s, but "
+                         f"this optimizer is {type(optimizer).__name__}; resume with "
+                         "the same optimizer class")
     sizes = [len(g["params"]) for g in saved["param_groups"]]
     own = [len(g["params"]) for g in optimizer.param_groups]
     if sizes != own:
@@ -737,9 +758,10 @@ def _optimizer_state(path, meta, arrays, optimizer):
             _, index, name = (key.split("/", 2) + ["", ""])[:3]
             if not index.isdigit() or int(index) >= len(params) or not name:
                 raise _corrupt(path, f"optimizer array {key!r} names no parameter")
-            if value.shape != params[int(index)].data.shape:
-                raise ValueError(f"{path}: optimizer state {key!r} has shape {value.shape},"
-                                 f" parameter {index} has {params[int(index)].data.shape}")
+            shape = params[int(index)].data.shape
+            if value.shape != shape:
+                raise ValueError(f"{path}: optimizer state {key!r} has shape "
+                                 f"{value.shape}, parameter {index} has {shape}")
             state.setdefault(int(index), {})[name] = value
     for index, entries in saved.get("scalars", {}).items():
         if int(index) >= len(params):
@@ -758,7 +780,8 @@ def _check_schedulers(path, meta, schedulers):
     for s, entry in zip(schedulers, saved):
         if set(entry["state"]) != set(s.state_dict()):
             raise _corrupt(path, f"the {entry['class']} state has the fields "
-                                 f"{sorted(entry['state'])}, not {sorted(s.state_dict())}")
+                                 f"{sorted(entry['state'])}, not "
+                                 f"{sorted(s.state_dict())}")
 
 
 def _check_rngs(path, meta, rngs):
@@ -767,8 +790,9 @@ def _check_rngs(path, meta, rngs):
         if not isinstance(g, np.random.Generator):
             raise TypeError(f"rngs[{name!r}] is a {type(g).__name__}, not a Generator")
         if name not in saved:
-            raise ValueError(f"{path} holds no state for the random generator {name!r} "
-                             f"(it has {sorted(saved)}), so resuming would not be exact")
+            raise ValueError(f"{path} holds no state for the random generator "
+                             f"{name!r} (it has {sorted(saved)}), so resuming would "
+                             "not be exact")
         if saved[name]["bit_generator"] != type(g.bit_generator).__name__:
             raise ValueError(f"{path}: generator {name!r} was a "
                              f"{saved[name]['bit_generator']}, this one is a "
@@ -781,20 +805,25 @@ def _check_history(path, extra):
         raise ValueError(f"{path} holds no training history: it was not written by "
                          "Trainer.save_checkpoint (load its model with load())")
     for i, epoch in enumerate(history):
-        if not isinstance(epoch, dict) or not all(
-                isinstance(k, str) and isinstance(v, (int, float)) for k, v in epoch.items()):
+        numbers_only = isinstance(epoch, dict) and all(
+            isinstance(k, str) and isinstance(v, (int, float))
+            for k, v in epoch.items())
+        if not numbers_only:
             raise _corrupt(path, f"history epoch {i} is not a dict of numbers")
 
 
 def _load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None,
                      custom_objects=None, check_extra=None):
     meta, arrays = _read(path)
-    weights = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+    weights = {k[len("model/"):]: v for k, v in arrays.items()
+               if k.startswith("model/")}
     built = model is None
     if built:
         model = _build_model(path, meta, weights, custom_objects)
     _check_weights(path, model, weights)
-    opt_state = None if optimizer is None else _optimizer_state(path, meta, arrays, optimizer)
+    opt_state = None
+    if optimizer is not None:
+        opt_state = _optimizer_state(path, meta, arrays, optimizer)
     schedulers = _scheduler_list(scheduler)
     if schedulers is not None:
         _check_schedulers(path, meta, schedulers)
@@ -824,8 +853,9 @@ def _load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None
             s.load_state_dict(state)
         for name, g in rngs.items():
             g.bit_generator.state = backup[3][name]
-        raise ValueError(f"{path}: cannot restore the checkpoint ({type(err).__name__}: "
-                         f"{err}); nothing was changed") from None
+        raise ValueError(f"{path}: cannot restore the checkpoint "
+                         f"({type(err).__name__}: {err}); nothing was changed") \
+            from None
     if built:
         model.eval()
     return model, meta.get("extra")
