@@ -104,7 +104,7 @@ class History:
         return "\n".join(textwrap.wrap(f"History({len(self)} epochs, last: {last})", 88,
                                        subsequent_indent="    "))
 
-# %% ../nbs/05_trainer.ipynb #f654c8b7
+# %% ../nbs/05_trainer.ipynb #a2a9d84a
 def _check_count(value, name, minimum):
     "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -582,7 +582,7 @@ def _trainer_generators(trainer, loader):
     _walk_generators(trainer.callbacks, "callbacks", found, seen)
     return found
 
-# %% ../nbs/05_trainer.ipynb #be6523d6
+# %% ../nbs/05_trainer.ipynb #fea52dcb
 def _corrupt(path, what):
     return ValueError(f"{path}: {what} (the file is corrupt or not mlpbook's)")
 
@@ -722,7 +722,7 @@ def _build_model(path, meta, weights, custom_objects):
         raise ValueError(f"{path}: cannot build the model it describes: {err}") \
             from None
 
-# %% ../nbs/05_trainer.ipynb #eb51ce33
+# %% ../nbs/05_trainer.ipynb #4361151d
 def _check_weights(path, model, weights):
     own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     missing = sorted(own.keys() - weights.keys())
