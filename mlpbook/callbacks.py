@@ -47,6 +47,11 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", mode="auto", patience=5, min_delta=0.0,
                  restore_best_weights=True):
+        whole = isinstance(patience, (int, np.integer)) and patience is not True \
+            and patience is not False
+        if not whole or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got "
+                             f"{patience!r}")
         self.monitor, self.patience = monitor, int(patience)
         self.min_delta = abs(min_delta)
         self.mode = _resolve_mode(mode, monitor)
@@ -91,6 +96,10 @@ class LRScheduler(Callback):
     def __init__(self, scheduler, interval="epoch", monitor="val_loss"):
         if interval not in ("epoch", "batch"):
             raise ValueError(f"interval must be 'epoch' or 'batch', got {interval!r}")
+        if not (callable(getattr(scheduler, "step", None)) and
+                callable(getattr(scheduler, "get_last_lr", None))):
+            raise TypeError(f"LRScheduler needs a learning-rate scheduler such as "
+                            f"StepLR(optimizer, ...), got {type(scheduler).__name__}")
         if isinstance(scheduler, ReduceLROnPlateau) and interval != "epoch":
             raise ValueError("ReduceLROnPlateau is stepped per epoch with a metric; "
                              "use interval='epoch'")
@@ -234,7 +243,12 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
-        path = self.path.format(epoch=trainer.epoch + 1, **trainer.logs)
+        try:
+            path = self.path.format(epoch=trainer.epoch + 1, **trainer.logs)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(f"ModelCheckpoint: cannot fill in the path {self.path!r} "
+                             f"({type(err).__name__}: {err}); it may use {{epoch}} and "
+                             f"the log keys {sorted(trainer.logs)}") from None
         trainer.save_checkpoint(path)
         self.saved.append(path)
 

@@ -582,7 +582,7 @@ def _trainer_generators(trainer, loader):
     _walk_generators(trainer.callbacks, "callbacks", found, seen)
     return found
 
-# %% ../nbs/05_trainer.ipynb #fea52dcb
+# %% ../nbs/05_trainer.ipynb #365836f0
 def _corrupt(path, what):
     return ValueError(f"{path}: {what} (the file is corrupt or not mlpbook's)")
 
@@ -722,7 +722,7 @@ def _build_model(path, meta, weights, custom_objects):
         raise ValueError(f"{path}: cannot build the model it describes: {err}") \
             from None
 
-# %% ../nbs/05_trainer.ipynb #4361151d
+# %% ../nbs/05_trainer.ipynb #44d1f7b5
 def _check_weights(path, model, weights):
     own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     missing = sorted(own.keys() - weights.keys())

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mlpbook.activations import ReLU
-from mlpbook.callbacks import EarlyStopping, ProgressBar
+from mlpbook.callbacks import EarlyStopping, LRScheduler, ModelCheckpoint, ProgressBar
 from mlpbook.data import ArrayDataset, DataLoader
 from mlpbook.layers import Dense, Sequential
 from mlpbook.losses import MSELoss, SoftmaxCrossEntropy
@@ -154,3 +154,22 @@ def test_model_file_misuse(tmp_path):
     opt = SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match=r"m.npz holds no optimizer state"):
         Trainer(model, MSELoss(), opt).load_checkpoint(tmp_path / "m.npz")
+
+
+def test_callback_misuse(tmp_path):
+    with pytest.raises(ValueError, match=r"EarlyStopping: patience must be an integer >= 0, "
+                                         r"got -1"):
+        EarlyStopping(patience=-1)
+    with pytest.raises(ValueError, match=r"patience must be an integer >= 0, got 2\.5"):
+        EarlyStopping(patience=2.5)
+    model = _model()
+    opt = Adam(model.parameters())
+    with pytest.raises(TypeError, match=r"LRScheduler needs a learning-rate scheduler such as "
+                                        r"StepLR\(optimizer, \.\.\.\), got Adam"):
+        LRScheduler(opt)
+    ckpt = ModelCheckpoint(tmp_path / "m-{val_los:.3f}.npz")
+    trainer = Trainer(model, SoftmaxCrossEntropy(), opt, callbacks=[ckpt])
+    with pytest.raises(ValueError, match=r"ModelCheckpoint: cannot fill in the path .*"
+                                         r"m-\{val_los:\.3f\}\.npz.*KeyError: 'val_los'.*"
+                                         r"'val_loss'"):
+        trainer.fit(_loader(), 1, _loader())
