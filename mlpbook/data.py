@@ -15,7 +15,8 @@ from .init import as_generator
 
 # %% ../nbs/05a_data.ipynb #78c6df49
 class Dataset:
-    """Protocol: `__len__` and `__getitem__(i)` returning one example (a tuple of arrays).
+    """Protocol: `__len__` and `__getitem__(i)` returning one example (a tuple of
+    arrays).
 
     A dataset whose `__getitem__` also accepts an integer array or slice and
     returns the whole batch at once sets `batched = True`; the DataLoader then
@@ -44,16 +45,20 @@ class ArrayDataset(Dataset):
 
     def __init__(self, *arrays):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array, e.g. ArrayDataset(X, y)")
+            raise ValueError("ArrayDataset needs at least one array, e.g. "
+                             "ArrayDataset(X, y)")
         self.arrays = tuple(np.asarray(a) for a in arrays)
         n = len(self.arrays[0]) if self.arrays[0].ndim else None
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
-                raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); every "
+                raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); "
+                                 "every "
                                  "array needs a first dimension indexing the examples")
             if len(a) != n:
-                raise ValueError(f"ArrayDataset: array 0 has {n} examples but array {i} "
-                                 f"has {len(a)} (shapes {self.arrays[0].shape} and {a.shape})")
+                raise ValueError(f"ArrayDataset: array 0 has {n} examples but array "
+                                 f"{i} "
+                                 f"has {len(a)} (shapes {self.arrays[0].shape} and "
+                                 f"{a.shape})")
 
     def __len__(self):
         return len(self.arrays[0])
@@ -63,7 +68,7 @@ class ArrayDataset(Dataset):
 
 
 class Subset(Dataset):
-    "The examples of `dataset` at `indices` (torch.utils.data.Subset); batched if `dataset` is."
+    "The examples of `dataset` at `indices` (torch's Subset); batched if `dataset` is."
 
     def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
@@ -79,7 +84,7 @@ class Subset(Dataset):
 
 # %% ../nbs/05a_data.ipynb #41f0ea84
 def default_collate(items):
-    "Stack a list of examples (tuples of arrays or scalars) field by field into batch arrays."
+    "Stack a list of examples (tuples of arrays or scalars) field by field into arrays."
     first = items[0]
     if isinstance(first, tuple):
         return tuple(np.stack([item[k] for item in items]) for k in range(len(first)))
@@ -89,17 +94,20 @@ def default_collate(items):
 def _check_generator(rng, generator, owner):
     "The one random source among `rng=` (the book's name) and `generator=` (torch's)."
     if rng is not None and generator is not None:
-        raise TypeError(f"{owner}: pass either rng= or generator= (the same thing), not both")
+        raise TypeError(f"{owner}: pass either rng= or generator= (the same thing), "
+                        "not both")
     source = rng if generator is None else generator
     name = "rng" if generator is None else "generator"
-    if source is not None and not isinstance(source, (np.random.Generator, int, np.integer)):
-        raise TypeError(f"{owner}: {name} must be an np.random.Generator, an int seed or "
+    if source is not None and not isinstance(source, (np.random.Generator, int,
+                                                      np.integer)):
+        raise TypeError(f"{owner}: {name} must be an np.random.Generator, an int seed "
+                        "or "
                         f"None, got {type(source).__name__}")
     return source
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches (torch.utils.data.DataLoader, single process).
+    """Iterate over a dataset in mini-batches (torch.utils.data.DataLoader).
 
     DataLoader(dataset, batch_size=1, shuffle=False, *, drop_last=False, rng=None,
     generator=None, collate_fn=None). The first three arguments may be positional, as
@@ -111,29 +119,34 @@ class DataLoader:
     np.random.Generator or int seed; `generator=` is torch's name for the same argument
     and is accepted too (the book writes rng=). The generator is kept as `self.rng`.
     Batches of a batched dataset (e.g. ArrayDataset) are produced by one indexing
-    operation: contiguous slices (views) when not shuffling, fancy indexing when shuffling.
+    operation: contiguous slices (views) when not shuffling, fancy indexing when
+    shuffling.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False, rng=None,
-                 generator=None, collate_fn=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False,
+                 rng=None, generator=None, collate_fn=None):
         if isinstance(dataset, tuple):
-            raise TypeError("DataLoader: dataset is a tuple; wrap arrays in a dataset first, "
+            raise TypeError("DataLoader: dataset is a tuple; wrap arrays in a dataset "
+                            "first, "
                             "e.g. DataLoader(ArrayDataset(X, y), batch_size=32)")
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__ (e.g. "
+            raise TypeError("DataLoader: dataset must have __len__ and __getitem__ "
+                            "(e.g. "
                             f"ArrayDataset(X, y)), got {type(dataset).__name__}")
         if (isinstance(batch_size, (bool, np.bool_))
                 or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
             raise ValueError("batch_size should be a positive integer value, "
-                             f"but got batch_size={batch_size!r}")
+                             f"but got batch_size={batch_size}")  # torch's message
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
             if not isinstance(flag, (bool, np.bool_)) and flag is not None:
-                raise ValueError(f"{name} should be a boolean value, but got {name}={flag!r}")
+                raise ValueError(f"{name} should be a boolean value, but got "
+                                 f"{name}={flag!r}")
         source = _check_generator(rng, generator, "DataLoader")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         if self.shuffle and len(dataset) == 0:
-            raise ValueError("DataLoader: cannot shuffle an empty dataset (0 examples); "
+            raise ValueError("DataLoader: cannot shuffle an empty dataset (0 "
+                             "examples); "
                              "check the data or the split that produced it")
         self.rng = as_generator(source) if self.shuffle else None
         self.collate_fn = collate_fn or default_collate
@@ -145,7 +158,8 @@ class DataLoader:
 
     def __len__(self):
         n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        B = self.batch_size
+        return n // B if self.drop_last else math.ceil(n / B)
 
     def __iter__(self):
         n, B = len(self.dataset), self.batch_size
@@ -178,8 +192,10 @@ def random_split(dataset, lengths, rng=None, *, generator=None):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n or any(int(l) != l or l < 0 for l in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be non-negative integers "
-                         f"summing to the dataset's length {n}, or fractions summing to 1")
+        raise ValueError(f"random_split: lengths {lengths} must be non-negative "
+                         "integers "
+                         f"summing to the dataset's length {n}, or fractions summing "
+                         "to 1")
     order = as_generator(source).permutation(n)
     bounds = np.cumsum([0] + [int(l) for l in lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -201,42 +217,49 @@ class Standardize:
     def fit(self, X):
         X = np.asarray(X)
         if X.dtype.kind not in "biuf":
-            raise TypeError(f"Standardize.fit needs a numeric array, got dtype {X.dtype}")
+            raise TypeError("Standardize.fit needs a numeric array, got dtype "
+                            f"{X.dtype}")
         if X.ndim < 1 or len(X) == 0:
             raise ValueError("Standardize.fit needs a non-empty (N, ...) array, "
                              f"got shape {X.shape}")
         # accumulate in float64 for accuracy, without materialising a float64 copy of X
-        mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):    # checked just below
+            mean = X.mean(axis=0, dtype=np.float64)
+            std = X.std(axis=0, dtype=np.float64)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             bad = ~np.isfinite(X)
             where = np.argwhere(bad)
             raise ValueError(f"Standardize.fit: X contains {int(bad.sum())} NaN or inf "
-                             f"entries (the first at index {tuple(int(i) for i in where[0])}); "
+                             "entries (the first at index "
+                             f"{tuple(int(i) for i in where[0])}); "
                              "impute or drop them before fitting")
         self.mean, self.std = mean, np.where(std < self.eps, 1.0, std)
         return self
 
     def _check(self, X):
         if self.mean is None:
-            raise RuntimeError("Standardize: call fit() on the training data before transform()")
+            raise RuntimeError("Standardize: call fit() on the training data before "
+                               "transform()")
         X = np.asarray(X)
         if X.shape[1:] != self.mean.shape:
-            raise ValueError(f"Standardize was fitted on features of shape {self.mean.shape}, "
+            raise ValueError("Standardize was fitted on features of shape "
+                             f"{self.mean.shape}, "
                              f"got {X.shape[1:]}")
         dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float32)
         return X, dtype
 
     def transform(self, X):
         X, dtype = self._check(X)
-        return ((X - self.mean.astype(dtype)) / self.std.astype(dtype)).astype(dtype, copy=False)
+        Z = (X - self.mean.astype(dtype)) / self.std.astype(dtype)
+        return Z.astype(dtype, copy=False)
 
     def fit_transform(self, X):
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X):
         X, dtype = self._check(X)
-        return (X * self.std.astype(dtype) + self.mean.astype(dtype)).astype(dtype, copy=False)
+        X = X * self.std.astype(dtype) + self.mean.astype(dtype)
+        return X.astype(dtype, copy=False)
 
     def state_dict(self):
         return {"mean": self.mean, "std": self.std}
@@ -247,7 +270,8 @@ class Standardize:
 # %% ../nbs/05a_data.ipynb #8b06d5e9
 def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None,
                  dtype=np.float32):
-    """K interleaved spirals in 2-D. Returns X (N, 2) of `dtype` and integer labels y (N,).
+    """K interleaved spirals in 2-D. Returns X (N, 2) of `dtype` and integer labels
+    y (N,).
 
     Each arm has radius growing linearly from 0.05 to 1 while the angle sweeps
     `turns` full turns; `noise` is the std of Gaussian jitter added to the angle.
@@ -266,7 +290,8 @@ def sine_target(x):
     return np.sin(2 * x) + 0.3 * x
 
 
-def make_sine_regression(n=200, low=-3.0, high=3.0, noise=0.3, rng=None, dtype=np.float32):
+def make_sine_regression(n=200, low=-3.0, high=3.0, noise=0.3, rng=None,
+                         dtype=np.float32):
     """n points x ~ U(low, high), y = sin(2x) + 0.3x + N(0, noise^2).
 
     Returns X (n, 1) and y (n, 1) of `dtype`."""

@@ -16,7 +16,8 @@ def _array(a, name, role):
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name}: {role} must be numeric, got dtype {a.dtype}")
     if a.ndim == 0 or len(a) == 0:
-        raise ValueError(f"{name}: {role} is empty: needs at least one example, got shape {a.shape}")
+        raise ValueError(f"{name}: {role} is empty: needs at least one example, got "
+                         f"shape {a.shape}")
     if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
         raise ValueError(f"{name}: {role} contains NaN or inf")
     return a
@@ -26,11 +27,14 @@ def _as_labels(a, name, role):
     "Integer class labels (N,) from labels (N,) or (N, 1) holding integral values >= 0."
     a = a.reshape(-1)
     if a.dtype.kind == "f" and np.any(a != np.round(a)):
-        raise ValueError(f"{name}: {role} of shape (N,) or (N, 1) must be integer class "
-                         f"labels, got non-integral values such as {a[a != np.round(a)][0]}")
+        raise ValueError(f"{name}: {role} of shape (N,) or (N, 1) must be integer "
+                         "class "
+                         "labels, got non-integral values such as "
+                         f"{a[a != np.round(a)][0]}")
     labels = a.astype(np.int64)
     if labels.min() < 0:
-        raise ValueError(f"{name}: class labels must be >= 0, got {labels.min()} in {role}")
+        raise ValueError(f"{name}: class labels must be >= 0, got {labels.min()} in "
+                         f"{role}")
     return labels
 
 
@@ -66,23 +70,27 @@ def _pred_labels(y_pred, name, threshold=None):
         return (p > threshold).astype(np.int64), 2
     if p.ndim == 1:
         return _as_labels(p, name, "y_pred"), None
-    raise ValueError(f"{name}: y_pred must be labels (N,), binary scores (N,) or (N, 1), "
+    raise ValueError(f"{name}: y_pred must be labels (N,), binary scores (N,) or (N, "
+                     "1), "
                      f"or class scores (N, C), got shape {p.shape}")
 
 
 def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
-    "Checked (true labels, predicted labels, number of classes C) for a classification metric."
+    "Checked (true labels, predicted labels, number of classes C) for a metric."
     t, c_true = _true_labels(y_true, name)
     p, c_pred = _pred_labels(y_pred, name, threshold)
     if len(t) != len(p):
         raise ValueError(f"{name}: {len(t)} targets but {len(p)} predictions "
                          f"(y_true {np.shape(y_true)}, y_pred {np.shape(y_pred)})")
     if c_true and c_pred and c_true != c_pred:
-        raise ValueError(f"{name}: one-hot y_true has {c_true} classes but y_pred scores "
-                         f"{c_pred} (y_true {np.shape(y_true)}, y_pred {np.shape(y_pred)})")
+        raise ValueError(f"{name}: one-hot y_true has {c_true} classes but y_pred "
+                         "scores "
+                         f"{c_pred} (y_true {np.shape(y_true)}, y_pred "
+                         f"{np.shape(y_pred)})")
     C = num_classes or c_true or c_pred or int(max(t.max(), p.max())) + 1
     if int(C) != C or C < 1:
-        raise ValueError(f"{name}: num_classes must be a positive integer, got {num_classes!r}")
+        raise ValueError(f"{name}: num_classes must be a positive integer, got "
+                         f"{num_classes!r}")
     for labels, role in ((t, "y_true"), (p, "y_pred")):
         if labels.max() >= C:
             raise ValueError(f"{name}: {role} holds class {labels.max()}, outside the "
@@ -127,10 +135,14 @@ def top_k_accuracy(y_true, scores, k=5):
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None, threshold=None):
-    """(C, C) integer counts: row = true class, column = predicted class.
+    """(C, C) integer counts M: row = true class, column = predicted class.
 
-    Shapes as for `accuracy`. C is `num_classes`, else the number of scored or one-hot
-    classes, else the largest label + 1. A label outside 0..C-1 raises ValueError.
+    Shapes as for `accuracy`. First get checked labels and the class count with
+    `t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)`
+    (t, p: int arrays (N,) with values in 0..C-1; C is `num_classes`, else the number of
+    scored or one-hot classes, else the largest label + 1; a label outside 0..C-1
+    raises ValueError). Then M[i, j] = #{n : t[n] = i and p[n] = j}, an int array of
+    shape (C, C): one np.bincount of the pair index t * C + p, reshaped.
     """
     t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)
     return np.bincount(t * C + p, minlength=C * C).reshape(C, C)
@@ -140,7 +152,8 @@ def _safe_divide(a, b):
     return np.divide(a, b, out=np.zeros(np.shape(a), dtype=np.float64), where=b != 0)
 
 
-def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro", threshold=None):
+def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro",
+                        threshold=None):
     """Precision, recall and F1 from the confusion matrix (shapes as for `accuracy`).
 
     average="macro" returns three floats, unweighted means over all C classes (as
@@ -168,7 +181,8 @@ def _regression_pair(y_true, y_pred, name):
     y_true = _array(y_true, name, "y_true").astype(np.float64, copy=False)
     y_pred = _array(y_pred, name, "y_pred").astype(np.float64, copy=False)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"{name}: targets {y_true.shape} and predictions {y_pred.shape} "
+        raise ValueError(f"{name}: targets {y_true.shape} and predictions "
+                         f"{y_pred.shape} "
                          "differ in shape (both must be (N,) or both (N, k))")
     if y_true.ndim > 2:
         raise ValueError(f"{name}: expected shape (N,) or (N, k), got {y_true.shape}")
@@ -182,7 +196,7 @@ def mae(y_true, y_pred):
 
 
 def rmse(y_true, y_pred):
-    "Root mean squared error over all entries; y_true and y_pred both (N,) or both (N, k)."
+    "Root mean squared error over all entries; y_true, y_pred both (N,) or both (N, k)."
     y_true, y_pred = _regression_pair(y_true, y_pred, "rmse")
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)))
 
@@ -190,8 +204,13 @@ def rmse(y_true, y_pred):
 def r2_score(y_true, y_pred):
     """Coefficient of determination; y_true and y_pred both (N,) or both (N, k).
 
-    For k outputs, the unweighted mean of the k scores (scikit-learn's default).
-    A constant target gives 0, or 1 if it is fitted exactly. NaN/inf raise ValueError.
+    Check the inputs with `y_true, y_pred = _regression_pair(y_true, y_pred,
+    "r2_score")` (float64 arrays of one shape; NaN/inf raise ValueError). Treat (N,)
+    as (N, 1). Per output column j: R2_j = 1 - SS_res_j / SS_tot_j, with
+    SS_res_j = sum_n (y_true - y_pred)^2 and SS_tot_j = sum_n (y_true - mean_n
+    y_true)^2;
+    a constant column (SS_tot_j = 0) scores 1 if fitted exactly, else 0. Return the
+    mean over the k columns as a Python float.
     """
     y_true, y_pred = _regression_pair(y_true, y_pred, "r2_score")
     if y_true.ndim == 1:
@@ -219,18 +238,20 @@ METRICS = {
 
 
 def get_metric(metric):
-    "Return `(name, function)` for a metric name in METRICS or a callable f(y_true, y_pred)."
+    "`(name, function)` for a metric name in METRICS or a callable f(y_true, y_pred)."
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     try:
         return metric, METRICS[metric]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(METRICS)} or pass a function") from None
+        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(METRICS)} "
+                         "or pass a function") from None
 
 # %% ../nbs/05b_metrics.ipynb #7af168ed
 def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
-    """Draw a confusion matrix (rows: true, columns: predicted). With normalize, each row is
-    divided by its total, so the diagonal shows per-class recall. Returns the matplotlib Axes."""
+    """Draw a confusion matrix (rows: true, columns: predicted). With normalize, each
+    row is divided by its total, so the diagonal shows per-class recall. Returns the
+    matplotlib Axes."""
     import matplotlib.pyplot as plt
     M = np.asarray(M, dtype=np.float64)
     shown = _safe_divide(M, M.sum(axis=1, keepdims=True)) if normalize else M
@@ -246,7 +267,7 @@ def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
     for i in range(C):
         for j in range(C):
             value = f"{shown[i, j]:.2f}" if normalize else f"{int(M[i, j])}"
-            ax.text(j, i, value, ha="center", va="center", fontsize=8,
+            ax.text(j, i, value, ha="center", va="center", fontsize=9,
                     color="white" if shown[i, j] > 0.6 * shown.max() else "black")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     return ax

@@ -32,9 +32,11 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32):
         if isinstance(num_features, (bool, np.bool_)) \
                 or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError("BatchNorm1d: num_features must be a positive int (the number "
-                             f"of features of the (N, num_features) input), got {num_features!r}")
-        if not (isinstance(eps, (int, float, np.number)) and eps > 0 and np.isfinite(eps)):
+            raise ValueError("BatchNorm1d: num_features must be a positive int (the "
+                             "number "
+                             "of features of the (N, num_features) input), got "
+                             f"{num_features!r}")
+        if not (isinstance(eps, (int, float, np.number)) and 0 < eps < np.inf):
             raise ValueError(f"BatchNorm1d: eps must be a positive number, got {eps!r}")
         if momentum is not None and not (isinstance(momentum, (int, float, np.number))
                                          and 0 <= momentum <= 1):
@@ -74,12 +76,14 @@ class BatchNorm1d(Module):
     def forward(self, x):
         x = np.asarray(x, dtype=self.gamma.data.dtype)
         if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}), "
+            raise ValueError(f"{self!r}: expected input of shape (N, "
+                             f"{self.num_features}), "
                              f"got {x.shape}")
         if self.training:
             n = len(x)
             if n < 2:
-                raise ValueError(f"{self!r}: training mode needs more than 1 example per "
+                raise ValueError(f"{self!r}: training mode needs more than 1 example "
+                                 "per "
                                  f"batch, got {n}")
             mean, var = x.mean(axis=0), x.var(axis=0)
             self._update_running(mean, var, n)
@@ -92,23 +96,27 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_out):
         """grad_out: dL/dy of shape (N, d). Accumulate dL/dgamma = sum_n g * x_hat and
-        dL/dbeta = sum_n g (shape (d,)) into gamma.grad and beta.grad; return dL/dx (N, d)
+        dL/dbeta = sum_n g (shape (d,)) into gamma.grad and beta.grad; return dL/dx (N,
+        d)
         by eq. (eq-bn-backward): with g_hat = g * gamma and s = self._inv_std (d,),
-        s / N * (N g_hat - sum_n g_hat - x_hat * sum_n (g_hat * x_hat)) in training mode,
-        and g_hat * s in evaluation mode (fixed statistics; self._batch_stats is False)."""
+        s / N * (N g_hat - sum_n g_hat - x_hat * sum_n (g_hat * x_hat)) in training
+        mode,
+        and g_hat * s in evaluation mode (fixed statistics: self._batch_stats is
+        False)."""
         grad_out = np.asarray(grad_out, dtype=self.gamma.data.dtype)
         x_hat, inv_std = self._x_hat, self._inv_std
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
         g_hat = grad_out * self.gamma.data
-        if not self._batch_stats:                 # fixed statistics: a per-feature affine map
+        if not self._batch_stats:          # fixed statistics: a per-feature affine map
             return g_hat * inv_std
         n = len(grad_out)
         return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0)
                                 - x_hat * (g_hat * x_hat).sum(axis=0))
 
     def get_config(self):
-        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
+        return {"num_features": self.num_features, "eps": self.eps,
+                "momentum": self.momentum,
                 "dtype": self.gamma.data.dtype.name}
 
     def extra_repr(self):

@@ -16,7 +16,8 @@ from .trainer import Callback
 # %% ../nbs/05e_regularization.ipynb #250608dc
 class Dropout(Module):
     """Inverted dropout (torch.nn.Dropout): in training mode zero each entry with
-    probability p and scale the survivors by 1 / (1 - p); in evaluation mode the identity.
+    probability p and scale the survivors by 1 / (1 - p); in evaluation mode the
+    identity.
 
     Dropout(p=0.5, inplace=False, *, rng=None, generator=None): p and inplace may be
     positional, as in torch; rng (the book's name) or generator (torch's) is an
@@ -26,10 +27,11 @@ class Dropout(Module):
     """
 
     def __init__(self, p=0.5, inplace=False, *, rng=None, generator=None):
-        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
             raise TypeError(f"Dropout: p must be a number in [0, 1], got {p!r}")
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise ValueError("dropout probability has to be between 0 and 1, but got "
+                             f"{p}")
         if not isinstance(inplace, (bool, np.bool_)):
             raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} "
                             "(a seed goes in rng=, e.g. Dropout(0.5, rng=0))")
@@ -38,8 +40,10 @@ class Dropout(Module):
         self._mask = None
 
     def forward(self, x):
-        """x: any shape. Training mode with p > 0: draw keep = self.rng.random(x.shape) >= p
-        (in x's float dtype), store self._mask = keep / (1 - p) (entries 0 or 1/(1-p), x's
+        """x: any shape. Training mode with p > 0: draw
+        keep = self.rng.random(x.shape) >= p
+        (in x's float dtype), store self._mask = keep / (1 - p) (entries 0 or 1/(1-p),
+        x's
         dtype; all 0 when p = 1) and return x * self._mask (same shape and dtype as x).
         Evaluation mode or p = 0: set self._mask = None and return x unchanged."""
         x = np.asarray(x)
@@ -88,23 +92,27 @@ class RandomHorizontalFlip(Callback):
     order = -20
 
     def __init__(self, p=0.5, *, image_shape=(28, 28), rng=None, generator=None):
-        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)) \
-                or not 0 <= p <= 1:
-            raise ValueError(f"RandomHorizontalFlip: p must be a probability in [0, 1], "
+        number = isinstance(p, (int, float, np.number)) and not isinstance(p, bool)
+        if not number or not 0 <= p <= 1:
+            raise ValueError("RandomHorizontalFlip: p must be a probability in [0, "
+                             "1], "
                              f"got {p!r}")
         self.p = float(p)
         self.image_shape = _image_shape(image_shape, "RandomHorizontalFlip")
-        self.rng = as_generator(_check_generator(rng, generator, "RandomHorizontalFlip"))
+        source = _check_generator(rng, generator, "RandomHorizontalFlip")
+        self.rng = as_generator(source)
 
     def before_batch(self, trainer):
-        trainer.xb = random_horizontal_flip(trainer.xb, self.image_shape, self.p, self.rng)
+        trainer.xb = random_horizontal_flip(trainer.xb, self.image_shape, self.p,
+                                            self.rng)
 
 
 class RandomShift(Callback):
-    """Augmentation: translate each training image by up to `max_shift` pixels in x and y,
-    filling with `fill` (the value of a blank pixel after any preprocessing).
+    """Augmentation: translate each training image by up to `max_shift` pixels in x and
+    y, filling with `fill` (the value of a blank pixel after any preprocessing).
 
-    RandomShift(max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None, generator=None);
+    RandomShift(max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None,
+    generator=None);
     the np.random.Generator is kept as `self.rng`.
     """
 
@@ -114,14 +122,15 @@ class RandomShift(Callback):
                  generator=None):
         if isinstance(max_shift, (bool, np.bool_)) \
                 or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
-            raise ValueError(f"RandomShift: max_shift must be an int >= 0, got {max_shift!r}")
+            raise ValueError("RandomShift: max_shift must be an int >= 0, got "
+                             f"{max_shift!r}")
         self.image_shape = _image_shape(image_shape, "RandomShift")
         self.max_shift, self.fill = int(max_shift), fill
         self.rng = as_generator(_check_generator(rng, generator, "RandomShift"))
 
     def before_batch(self, trainer):
-        trainer.xb = random_shift(trainer.xb, self.image_shape, self.max_shift, self.fill,
-                                  self.rng)
+        trainer.xb = random_shift(trainer.xb, self.image_shape, self.max_shift,
+                                  self.fill, self.rng)
 
 
 def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
@@ -145,8 +154,8 @@ def random_shift(x, image_shape, max_shift=2, fill=0.0, rng=None):
     padded = np.full((len(images), H + 2 * s, W + 2 * s), fill, dtype=images.dtype)
     padded[:, s:s + H, s:s + W] = images
     dy, dx = rng.integers(0, 2 * s + 1, (2, len(images)))
-    rows = dy[:, None] + np.arange(H)                        # (N, H) source rows per image
-    cols = dx[:, None] + np.arange(W)                        # (N, W) source columns per image
+    rows = dy[:, None] + np.arange(H)            # (N, H) source rows per image
+    cols = dx[:, None] + np.arange(W)            # (N, W) source columns per image
     n = np.arange(len(images))[:, None, None]
     shifted = padded[n, rows[:, :, None], cols[:, None, :]]
     return shifted.reshape(np.shape(x))
