@@ -162,6 +162,14 @@ class DataLoader:
         return n // B if self.drop_last else math.ceil(n / B)
 
     def __iter__(self):
+        """Yield one epoch of batches. With n = len(self.dataset), B = self.batch_size:
+        order = self.rng.permutation(n) when shuffling (a new order each epoch), else
+        none; batch k covers positions k*B .. min((k+1)*B, n) - 1 of that order (the
+        last, shorter batch is skipped when self.drop_last). A dataset with
+        `batched = True` is indexed once per batch (a slice when not shuffling, so the
+        batch is a view; an index array when shuffling) and the result yielded as is,
+        e.g. (xb (b, ...), yb (b, ...)); any other dataset is read item by item and
+        the items stacked with self.collate_fn."""
         n, B = len(self.dataset), self.batch_size
         stop = (n // B) * B if self.drop_last else n
         order = self.rng.permutation(n) if self.shuffle else None
