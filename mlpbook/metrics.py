@@ -28,13 +28,13 @@ def _as_labels(a, name, role):
     a = a.reshape(-1)
     if a.dtype.kind == "f" and np.any(a != np.round(a)):
         raise ValueError(f"{name}: {role} of shape (N,) or (N, 1) must be integer "
-                         "class "
-                         "labels, got non-integral values such as "
+                         "class labels, got non-integral values such as "
                          f"{a[a != np.round(a)][0]}")
     labels = a.astype(np.int64)
     if labels.min() < 0:
+        hint = " (for binary logits pass threshold=0.0)" if role == "y_pred" else ""
         raise ValueError(f"{name}: class labels must be >= 0, got {labels.min()} in "
-                         f"{role}")
+                         f"{role}{hint}")
     return labels
 
 

@@ -207,3 +207,10 @@ def test_batchnorm_other_arguments():
         BatchNorm1d(3, eps=0)
     with pytest.raises(TypeError, match="positional"):
         BatchNorm1d(3, 1e-5, 0.1, np.float64)             # torch's 4th positional is affine
+
+
+def test_integral_logits_read_as_labels_get_a_hint():
+    with pytest.raises(ValueError, match=r"got -2 in y_pred \(for binary logits pass "
+                                         r"threshold=0.0\)"):
+        accuracy([0, 1], np.array([-2.0, 3.0]))
+    assert accuracy([0, 1], np.array([-2.0, 3.0]), threshold=0.0) == 1.0
