@@ -223,7 +223,7 @@ def r2_score(y_true, y_pred):
 
 # %% ../nbs/05b_metrics.ipynb #44ba28ec
 def top5_accuracy(y_true, scores):
-    "Top-5 accuracy."
+    "Top-5 accuracy: `top_k_accuracy(y_true, scores, k=5)`; scores (N, C) with C >= 5."
     return top_k_accuracy(y_true, scores, k=5)
 
 
