@@ -625,7 +625,7 @@ def _check_meta(path, meta):
             params = _need(path, group.get("params"), list, f"{where}[{i}]['params']")
             for j, index in enumerate(params):
                 _need(path, index, int, f"{where}[{i}]['params'][{j}]")
-        for key, entries in _need(path, opt.get("scalars", {}), dict,
+        for key, entries in _need(path, opt.get("scalars"), dict,
                                   "['optimizer']['scalars']").items():
             _need(path, entries, dict, f"['optimizer']['scalars'][{key!r}]")
             if not key.isdigit():
