@@ -602,7 +602,7 @@ def _check_description(path, d, where):
         for i, layer in enumerate(layers):
             _check_description(path, layer, f"{where}['layers'][{i}]")
     else:
-        _need(path, d.get("config", {}), dict, f"{where}['config']")
+        _need(path, d.get("config"), dict, f"{where}['config']")
 
 
 def _check_meta(path, meta):
