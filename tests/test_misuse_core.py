@@ -302,3 +302,38 @@ def test_transposed_weight_gets_a_hint():
     state["0.W"] = state["0.W"].T
     with pytest.raises(ValueError, match="transposed\\? torch's Linear.weight"):
         net.load_state_dict(state)
+
+
+# --- review pass (issue 10, "the same class of fault everywhere") --------------
+from mlpbook.gradcheck import numerical_grad  # noqa: E402
+
+
+def test_gradcheck_refuses_to_check_nothing():
+    # before: both returned True although no gradient had been compared
+    with pytest.raises(ValueError, match="no parameters and check_input=False"):
+        gradcheck(ReLU(), np.ones((2, 3)), check_input=False)
+    with pytest.raises(ValueError, match=r"x has shape \(0, 2\), no entries"):
+        gradcheck(Dense(2, 3, dtype=np.float64), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("kw, match", [({"eps": 0}, "eps must be a finite number > 0"),
+                                       ({"eps": -1e-6}, "eps must be a finite number"),
+                                       ({"atol": np.nan}, "atol must be a finite"),
+                                       ({"rtol": -1.0}, "rtol must be a finite")])
+def test_gradcheck_tolerances(kw, match):
+    # before: eps=0 gave ZeroDivisionError, atol=nan passed any gradient
+    with pytest.raises(ValueError, match=match):
+        gradcheck(Dense(2, 3), np.ones((2, 2)), **kw)
+
+
+def test_numerical_grad_refuses_integer_x():
+    # before: x + eps was rounded back into the int array: gradient 0 or 5e5
+    x = np.arange(3)
+    with pytest.raises(TypeError, match="floating-point NumPy array"):
+        numerical_grad(lambda: float((x ** 2).sum()), x)
+
+
+def test_numerical_grad_warns_below_float64():
+    x = np.ones(3, np.float32)
+    with pytest.warns(UserWarning, match="float32.*check gradients in float64"):
+        numerical_grad(lambda: float((x.astype(np.float64) ** 2).sum()), x)
