@@ -376,7 +376,8 @@ class Dense(Module):
                     if x.shape == (self.in_features,) else "")
             raise ValueError(f"{self!r}: expected input of shape "
                              f"(N, {self.in_features}), got {x.shape}{hint}")
-        if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+        if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer)
+                                   or np.issubdtype(x.dtype, np.floating)):
             raise TypeError(f"{self!r}: input must hold real numbers, "
                             f"got dtype {x.dtype}")
         if x.dtype != self.W.data.dtype:

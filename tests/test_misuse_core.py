@@ -337,3 +337,41 @@ def test_numerical_grad_warns_below_float64():
     x = np.ones(3, np.float32)
     with pytest.warns(UserWarning, match="float32.*check gradients in float64"):
         numerical_grad(lambda: float((x.astype(np.float64) ** 2).sum()), x)
+
+
+def test_dense_refuses_complex_input():
+    # before: a ComplexWarning, then the imaginary part was dropped silently
+    with pytest.raises(TypeError, match="input must hold real numbers, got dtype complex"):
+        Dense(2, 3)(np.ones((1, 2)) * 1j)
+
+
+def test_failed_loss_forward_leaves_no_stale_gradient():
+    # before: backward() returned the gradient of the previous, successful call
+    loss = MSELoss()
+    loss(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="differ"):
+        loss(np.ones(4), np.zeros(3))
+    with pytest.raises(RuntimeError, match="backward\\(\\) called before forward"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("loss_fn", [MSELoss(), BCEWithLogits()])
+@pytest.mark.parametrize("target", [np.array([None, 1, 0], dtype=object),
+                                    np.array(["1", "0", "1"])])
+def test_targets_must_be_numbers(loss_fn, target):
+    # before: an object array with None gave loss nan; strings a raw NumPy error
+    with pytest.raises(TypeError, match="targets must be real numbers"):
+        loss_fn(np.zeros(3), target)
+
+
+@pytest.mark.parametrize("loss_fn", [CategoricalCrossEntropy(), SoftmaxCrossEntropy()])
+@pytest.mark.parametrize("bad", [[[2.0, 0.0], [0.0, 1.0]], [[np.nan, 0.0], [0.0, 1.0]]])
+def test_distribution_targets_sum_to_one(loss_fn, bad):
+    # before: CategoricalCrossEntropy took rows summing to 2 (or NaN) silently
+    with pytest.raises(ValueError, match="row 0 sums to"):
+        loss_fn(np.full((2, 2), 0.5), np.array(bad))
+
+
+def test_label_smoothing_is_not_a_bool():
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        SoftmaxCrossEntropy(label_smoothing=True)
