@@ -375,3 +375,20 @@ def test_distribution_targets_sum_to_one(loss_fn, bad):
 def test_label_smoothing_is_not_a_bool():
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         SoftmaxCrossEntropy(label_smoothing=True)
+
+
+@pytest.mark.parametrize("make", ACTIVATIONS)
+@pytest.mark.parametrize("x", [np.array([[1j, 2.0]]), np.array([["a", "b"]]),
+                               np.array([[True, False]]),
+                               np.array([[1, None]], dtype=object)])
+def test_activations_refuse_non_real_input(make, x):
+    # before: ReLU compared complex numbers, Tanh/Sigmoid returned complex values,
+    # strings and objects gave raw NumPy errors
+    with pytest.raises(TypeError, match="input must hold real numbers"):
+        make()(x)
+
+
+@pytest.mark.parametrize("make", ACTIVATIONS)
+def test_activations_integer_input_gives_float64(make):
+    # before: np.tanh(int8) is float16 (and int8 GELU overflowed nothing but lost bits)
+    assert make()(np.array([[1, -2]], dtype=np.int8)).dtype == np.float64
