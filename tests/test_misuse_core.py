@@ -392,3 +392,16 @@ def test_activations_refuse_non_real_input(make, x):
 def test_activations_integer_input_gives_float64(make):
     # before: np.tanh(int8) is float16 (and int8 GELU overflowed nothing but lost bits)
     assert make()(np.array([[1, -2]], dtype=np.int8)).dtype == np.float64
+
+
+def test_initialisers_refuse_impossible_distributions():
+    # before: std=-1 drew N(0, 1) flipped, a > b drew from [b, a), True was slope 1
+    from mlpbook.init import calculate_gain, normal, uniform
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        normal((2, 2), std=-1.0)
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        normal((2, 2), std=np.nan)
+    with pytest.raises(ValueError, match="a <= b"):
+        uniform((2, 2), a=1.0, b=0.0)
+    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+        calculate_gain("leaky_relu", True)
