@@ -17,17 +17,18 @@ class GradcheckError(AssertionError):
 
 
 def _check_step(eps, x):
-    "eps > 0 and finite; x a float array, perturbed in place (an int one would lose eps)."
+    "eps > 0 and finite; x a float array (perturbed in place: an int one loses eps)."
     if not (isinstance(eps, (int, float, np.floating)) and 0 < eps < np.inf):
-        raise ValueError(f"numerical_grad: eps must be a finite number > 0, got {eps!r}")
+        raise ValueError(f"numerical_grad: eps must be a finite number > 0, "
+                         f"got {eps!r}")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"numerical_grad: x must be a floating-point NumPy array that "
                         f"f reads (it is perturbed in place), got {kind}; an integer "
                         "array would round x + eps back to x: use x.astype(np.float64)")
     if x.dtype.itemsize < 8:
-        warnings.warn(f"numerical_grad: x is {x.dtype}; a step of {eps:g} is only a few "
-                      "units in the last place, so central differences are inaccurate: "
+        warnings.warn(f"numerical_grad: x is {x.dtype}; a step of {eps:g} is only a "
+                      "few units in the last place, so central differences are inaccurate: "
                       "check gradients in float64 (gradcheck does)", stacklevel=3)
 
 

@@ -90,7 +90,8 @@ def normal(shape, mean=0.0, std=1.0, rng=None, dtype=np.float32):
 def uniform(shape, a=0.0, b=1.0, rng=None, dtype=np.float32):
     "Independent U(a, b) entries (torch's `uniform_` defaults a=0, b=1)."
     if not a <= b:
-        raise ValueError(f"uniform: expects a <= b (the range [a, b)), got a={a}, b={b}")
+        raise ValueError(f"uniform: expects a <= b (the range [a, b)), "
+                         f"got a={a}, b={b}")
     return _unit_uniform(shape, rng, dtype) * float(b - a) + float(a)
 
 

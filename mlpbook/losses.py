@@ -80,7 +80,8 @@ class Loss:
             raise ValueError(f"{name}: target probabilities must be non-negative")
         sums = target.sum(axis=1)
         if not np.allclose(sums, 1, atol=1e-3):    # NaN fails too
-            worst = int(np.argmax(np.where(np.isfinite(sums), np.abs(sums - 1), np.inf)))
+            off = np.where(np.isfinite(sums), np.abs(sums - 1), np.inf)
+            worst = int(np.argmax(off))
             raise ValueError(f"{name}: each row of target probabilities must sum to 1; "
                              f"row {worst} sums to {sums[worst]:.6g}")
         return target, None

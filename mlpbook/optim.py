@@ -189,7 +189,8 @@ class Optimizer:
         new_state = {}
         for index, saved_state in state_dict["state"].items():
             if not 0 <= int(index) < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {index}, "
+                raise ValueError(f"{name}.load_state_dict: state for parameter "
+                                 f"{index}, "
                                  f"but the optimizer has {len(params)} parameters")
             p = params[int(index)]
             entry = {}
@@ -201,7 +202,8 @@ class Optimizer:
                                          f"{v.shape}, the parameter has {p.data.shape}")
                     if v.dtype == bool or not (np.issubdtype(v.dtype, np.integer)
                                                or np.issubdtype(v.dtype, np.floating)):
-                        raise TypeError(f"{where} has dtype {v.dtype}, not real numbers")
+                        raise TypeError(f"{where} has dtype {v.dtype}, "
+                                        "not real numbers")
                     v = v.astype(p.data.dtype, copy=True)
                     if not np.isfinite(v).all():
                         raise ValueError(f"{where} contains NaN or inf; it would make "
@@ -387,7 +389,7 @@ def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, scratch, 
     np.multiply(g, g, out=b)
     b *= 1 - alpha
     square_avg += b
-    if centered:                      # a += (1 - alpha) * (g - a), rounded as torch.lerp
+    if centered:                # a += (1 - alpha) * (g - a), rounded as torch.lerp
         np.subtract(g, grad_avg, out=b)
         if 1 - alpha < 0.5:
             b *= 1 - alpha
@@ -587,7 +589,8 @@ def _check_state_keys(scheduler, state_dict):
     own, theirs = set(scheduler.state_dict()), set(state_dict)
     if own != theirs:
         name = type(scheduler).__name__
-        raise ValueError(f"{name}.load_state_dict: missing keys {sorted(own - theirs)}, "
+        raise ValueError(f"{name}.load_state_dict: missing keys "
+                         f"{sorted(own - theirs)}, "
                          f"unexpected keys {sorted(theirs - own)}; was it saved from "
                          f"another scheduler class than {name}?")
 

@@ -138,7 +138,8 @@ class RBF(Module):
             raise ValueError(f"{self!r}: expected input of shape "
                              f"(N, {self.in_features}), "
                              f"got {x.shape}")
-        if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+        if not (np.issubdtype(x.dtype, np.integer)
+                or np.issubdtype(x.dtype, np.floating)):
             raise TypeError(f"{self!r}: input must hold real numbers, "
                             f"got dtype {x.dtype}")
         dtype = self.C.data.dtype
