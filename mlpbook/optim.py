@@ -556,10 +556,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     The norm is taken over all gradients together as if concatenated. Gradients are
     multiplied by min(1, max_norm / (total_norm + 1e-6)). Returns the total norm
-    before clipping.
+    before clipping; `max_norm=math.inf` (torch's idiom) only measures it.
     """
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
-    _check_number(max_norm, "max_norm")
+    if max_norm != math.inf:                  # inf: measure the norm, clip nothing
+        _check_number(max_norm, "max_norm")
     if not (isinstance(norm_type, numbers.Real) and norm_type > 0):   # NaN fails too
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or math.inf), got "
                          f"{norm_type!r}")

@@ -306,3 +306,11 @@ def test_clip_grad_norm_type(norm_type):
     # before: 0 gave ZeroDivisionError, NaN returned nan and scaled nothing
     with pytest.raises(ValueError, match="norm_type must be > 0"):
         clip_grad_norm_([_param()], 1.0, norm_type=norm_type)
+
+
+def test_clip_grad_norm_with_infinite_max_norm_only_measures():
+    # torch's idiom clip_grad_norm_(params, inf) returns the norm and clips nothing;
+    # before: "Invalid max_norm: inf"
+    p = _param()
+    assert clip_grad_norm_([p], math.inf) == pytest.approx(math.sqrt(3))
+    np.testing.assert_array_equal(p.grad, np.ones(3))
