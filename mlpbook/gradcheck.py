@@ -28,8 +28,9 @@ def _check_step(eps, x):
                         "array would round x + eps back to x: use x.astype(np.float64)")
     if x.dtype.itemsize < 8:
         warnings.warn(f"numerical_grad: x is {x.dtype}; a step of {eps:g} is only a "
-                      "few units in the last place, so central differences are inaccurate: "
-                      "check gradients in float64 (gradcheck does)", stacklevel=3)
+                      "few units in the last place, so central differences are "
+                      "inaccurate: check gradients in float64 (gradcheck does)",
+                      stacklevel=3)
 
 
 def numerical_grad(f, x, eps=1e-6):

@@ -65,7 +65,7 @@ class Optimizer:
                             f"dicts, but got {type(params).__name__}; pass "
                             "model.parameters() or a list such as [p]")
         self.defaults = dict(defaults)
-        self._check_group(self.defaults)
+        self._validate(self.defaults)
         self.param_groups = []
         self.state = {}
         self._scratch = {}
@@ -100,7 +100,7 @@ class Optimizer:
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
-        self._check_group(group)
+        self._validate(group)
         eps = group.get("eps", 0)
         half = any(p.data.dtype == np.float16 for p in params)
         if eps and half and np.float16(eps) == 0:
@@ -112,6 +112,16 @@ class Optimizer:
 
     def _check_group(self, group):
         "Validate a group's hyper-parameters (a ValueError naming the bad one)."
+
+    _FLAGS = ("nesterov", "maximize", "amsgrad", "centered", "decoupled_weight_decay")
+
+    def _validate(self, group):
+        "Switches must be bools (amsgrad='False' is truthy), then `_check_group`."
+        for key in self._FLAGS:
+            if key in group and not isinstance(group[key], (bool, np.bool_)):
+                raise TypeError(f"{type(self).__name__}: {key} must be True or False, "
+                                f"got {group[key]!r}")
+        self._check_group(group)
 
     def zero_grad(self):
         "Set every gradient to zero, in place (torch's default sets them to None)."
@@ -214,7 +224,7 @@ class Optimizer:
                 entry[k] = v
             new_state[p] = entry
         for saved in groups:                 # validate every group before changing any
-            self._check_group({**self.defaults, **saved})
+            self._validate({**self.defaults, **saved})
         for saved, group in zip(groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state

@@ -314,3 +314,24 @@ def test_clip_grad_norm_with_infinite_max_norm_only_measures():
     p = _param()
     assert clip_grad_norm_([p], math.inf) == pytest.approx(math.sqrt(3))
     np.testing.assert_array_equal(p.grad, np.ones(3))
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, amsgrad="False"),
+                                  lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1),
+                                  lambda ps: RMSprop(ps, centered="yes"),
+                                  lambda ps: AdamW(ps, maximize=None)])
+def test_switches_must_be_bools(make):
+    # before: amsgrad="False" (a string from a config file) silently turned AMSGrad on
+    with pytest.raises(TypeError, match="must be True or False"):
+        make(ps())
+
+
+def test_switch_in_a_param_group_or_state_dict_must_be_bool():
+    opt = Adam(ps())
+    with pytest.raises(TypeError, match="amsgrad must be True or False"):
+        opt.add_param_group({"params": ps(), "amsgrad": "no"})
+    sd = opt.state_dict()
+    sd["param_groups"][0]["maximize"] = "False"
+    with pytest.raises(TypeError, match="maximize must be True or False"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["maximize"] is False
