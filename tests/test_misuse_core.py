@@ -405,3 +405,16 @@ def test_initialisers_refuse_impossible_distributions():
         uniform((2, 2), a=1.0, b=0.0)
     with pytest.raises(ValueError, match="negative_slope True not a valid number"):
         calculate_gain("leaky_relu", True)
+
+
+def test_backward_after_a_failed_forward_is_refused():
+    # before: the layers before the failure held the bad batch, those after it the
+    # previous one, and backward mixed the two into a silently wrong gradient
+    net = Sequential(Dense(3, 4, dtype=np.float64), ReLU(), Dense(4, 2, dtype=np.float64))
+    net(np.ones((5, 3)))
+    with pytest.raises(TypeError, match="input must hold real numbers"):
+        net(np.ones((7, 3)) * 1j)
+    with pytest.raises(RuntimeError, match="the last forward\\(\\) raised"):
+        net.backward(np.ones((5, 2)))
+    net(np.ones((5, 3)))                        # a new forward clears it
+    net.backward(np.ones((5, 2)))
