@@ -13,6 +13,18 @@ import numpy as np
 from .layers import Module
 
 # %% ../nbs/02_activations.ipynb #53015bca
+def _as_real(module, x):
+    """x as an array of real floats: integers become float64 (np.tanh(int8) would
+    give float16); bool, complex, strings and objects raise TypeError naming the layer.
+    O(1) unless a cast is needed."""
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.floating):
+        return x
+    if x.dtype != bool and np.issubdtype(x.dtype, np.integer):
+        return x.astype(np.float64)
+    raise TypeError(f"{module!r}: input must hold real numbers, got dtype {x.dtype}")
+
+
 def _check_grad_out(module, grad_out, cached):
     "grad_out must have the shape of the forward output; the message names the layer."
     grad_out = np.asarray(grad_out)
@@ -29,7 +41,7 @@ class ReLU(Module):
     """
 
     def forward(self, x):
-        self._y = np.maximum(x, 0)
+        self._y = np.maximum(_as_real(self, x), 0)
         return self._y
 
     def backward(self, grad_out):
@@ -58,7 +70,7 @@ class LeakyReLU(Module):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = _as_real(self, x)
         self._mask = x > 0
         y = np.where(self._mask, x, x * self.negative_slope)
         return y.astype(x.dtype, copy=False)
@@ -96,7 +108,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, x):
-        self._y = sigmoid(x)
+        self._y = sigmoid(_as_real(self, x))
         return self._y
 
     def backward(self, grad_out):
@@ -116,7 +128,7 @@ class Tanh(Module):
     """
 
     def forward(self, x):
-        self._y = np.tanh(x)
+        self._y = np.tanh(_as_real(self, x))
         return self._y
 
     def backward(self, grad_out):
@@ -147,7 +159,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = _as_real(self, x)
         p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh s) / 2, stably
         self._xp = (x, p)
         return x * p
@@ -214,7 +226,7 @@ class Softmax(Module):
         return self.dim
 
     def forward(self, x):
-        self._y = softmax(x, self.dim)
+        self._y = softmax(_as_real(self, x), self.dim)
         return self._y
 
     def backward(self, grad_out):

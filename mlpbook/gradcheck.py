@@ -7,12 +7,30 @@ __all__ = ['GradcheckError', 'numerical_grad', 'compare_gradients', 'gradcheck']
 
 # %% ../nbs/01b_gradcheck.ipynb #a8fb7fe2
 import copy
+import warnings
 
 import numpy as np
 
 # %% ../nbs/01b_gradcheck.ipynb #ca3462fd
 class GradcheckError(AssertionError):
     "Analytic and numerical gradients disagree."
+
+
+def _check_step(eps, x):
+    "eps > 0 and finite; x a float array (perturbed in place: an int one loses eps)."
+    if not (isinstance(eps, (int, float, np.floating)) and 0 < eps < np.inf):
+        raise ValueError(f"numerical_grad: eps must be a finite number > 0, "
+                         f"got {eps!r}")
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"numerical_grad: x must be a floating-point NumPy array that "
+                        f"f reads (it is perturbed in place), got {kind}; an integer "
+                        "array would round x + eps back to x: use x.astype(np.float64)")
+    if x.dtype.itemsize < 8:
+        warnings.warn(f"numerical_grad: x is {x.dtype}; a step of {eps:g} is only a "
+                      "few units in the last place, so central differences are "
+                      "inaccurate: check gradients in float64 (gradcheck does)",
+                      stacklevel=3)
 
 
 def numerical_grad(f, x, eps=1e-6):
@@ -22,6 +40,7 @@ def numerical_grad(f, x, eps=1e-6):
     it. Returns a float64 array of `x`'s shape whose entry i is
     (f() with x[i] + eps  -  f() with x[i] - eps) / (2 eps).
     """
+    _check_step(eps, x)
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
         old = x[idx]
@@ -97,8 +116,18 @@ def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=Tru
     `GradcheckError` naming the array ("input" or the parameter's dotted name),
     the index and both values. Returns True when every gradient agrees.
     """
+    for label, value in (("atol", atol), ("rtol", rtol)):
+        if not (isinstance(value, (int, float, np.floating)) and 0 <= value < np.inf):
+            raise ValueError(f"gradcheck: {label} must be a finite number >= 0, "
+                             f"got {value!r}")
     model = _as_float64(module)
     x = np.array(x, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError(f"gradcheck: x has shape {x.shape}, no entries to perturb; "
+                         "pass a batch with at least one example")
+    if not check_input and not model.parameters():
+        raise ValueError(f"gradcheck: {type(module).__name__} has no parameters and "
+                         "check_input=False, so nothing would be checked")
     y = model(x)
     R = np.random.default_rng(seed).standard_normal(np.shape(y))
 

@@ -45,6 +45,9 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if isinstance(param, bool) or not (param is None
+                                            or isinstance(param, (int, float))):
+            raise ValueError(f"negative_slope {param!r} not a valid number")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
@@ -78,11 +81,17 @@ def constant(shape, value, rng=None, dtype=np.float32):
 
 def normal(shape, mean=0.0, std=1.0, rng=None, dtype=np.float32):
     "Independent N(mean, std^2) entries."
+    if not std >= 0:                                   # NaN fails too
+        raise ValueError(f"normal: std must be >= 0, got {std} (torch: normal expects "
+                         "std >= 0.0)")
     return _standard_normal(shape, rng, dtype) * float(std) + float(mean)
 
 
 def uniform(shape, a=0.0, b=1.0, rng=None, dtype=np.float32):
     "Independent U(a, b) entries (torch's `uniform_` defaults a=0, b=1)."
+    if not a <= b:
+        raise ValueError(f"uniform: expects a <= b (the range [a, b)), "
+                         f"got a={a}, b={b}")
     return _unit_uniform(shape, rng, dtype) * float(b - a) + float(a)
 
 

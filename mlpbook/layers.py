@@ -376,7 +376,8 @@ class Dense(Module):
                     if x.shape == (self.in_features,) else "")
             raise ValueError(f"{self!r}: expected input of shape "
                              f"(N, {self.in_features}), got {x.shape}{hint}")
-        if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+        if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer)
+                                   or np.issubdtype(x.dtype, np.floating)):
             raise TypeError(f"{self!r}: input must hold real numbers, "
                             f"got dtype {x.dtype}")
         if x.dtype != self.W.data.dtype:
@@ -447,12 +448,14 @@ class Sequential(Module):
 
     def forward(self, x):
         "Apply the layers in order: x -> layers[0] -> layers[1] -> ... -> output."
+        self._forward_failed = True    # until the last layer returns (see backward)
         for i, layer in enumerate(self.layers):
             try:
                 x = layer(x)
             except (ValueError, TypeError) as err:
                 err.add_note(f"(in layer {i} of the Sequential: {layer!r})")
                 raise
+        self._forward_failed = False
         return x
 
     @property
@@ -469,6 +472,10 @@ class Sequential(Module):
         input_grad=False (allowed when the first layer supports it, see
         `can_skip_input_grad`) the first layer skips dL/dx and None is returned.
         """
+        if getattr(self, "_forward_failed", False):
+            raise RuntimeError("Sequential.backward: the last forward() raised, so the "
+                               "layers before the failure hold that batch and those "
+                               "after it an older one; call forward again first")
         if not self.layers:
             raise RuntimeError("Sequential.backward: this Sequential has no layers, so "
                                "there is nothing to backpropagate through; add layers "

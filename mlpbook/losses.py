@@ -39,6 +39,7 @@ class Loss:
         return self._cache
 
     def _check_pred(self, pred, ndim=None):
+        self._cache = None           # a failed forward must not leave an old gradient
         pred = np.asarray(pred)
         if not np.issubdtype(pred.dtype, np.floating):
             if not np.issubdtype(pred.dtype, np.integer) or pred.dtype == bool:
@@ -74,10 +75,25 @@ class Loss:
         if target.shape != pred.shape:
             raise ValueError(f"{name}: targets must be labels of shape ({N},) or a "
                              f"distribution of shape {pred.shape}, got {target.shape}")
-        target = target.astype(pred.dtype, copy=False)
+        target = self._check_target(target).astype(pred.dtype, copy=False)
         if (target < 0).any():
             raise ValueError(f"{name}: target probabilities must be non-negative")
+        sums = target.sum(axis=1)
+        if not np.allclose(sums, 1, atol=1e-3):    # NaN fails too
+            off = np.where(np.isfinite(sums), np.abs(sums - 1), np.inf)
+            worst = int(np.argmax(off))
+            raise ValueError(f"{name}: each row of target probabilities must sum to 1; "
+                             f"row {worst} sums to {sums[worst]:.6g}")
         return target, None
+
+    def _check_target(self, target):
+        "Targets must be real numbers (bool counts as 0/1); returned as an array."
+        target = np.asarray(target)
+        if not (np.issubdtype(target.dtype, np.number) or target.dtype == bool) \
+                or np.issubdtype(target.dtype, np.complexfloating):
+            raise TypeError(f"{type(self).__name__}: targets must be real numbers, "
+                            f"got dtype {target.dtype}")
+        return target
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -96,7 +112,7 @@ class MSELoss(Loss):
 
     def forward(self, pred, target):
         pred = self._check_pred(pred)
-        target = np.asarray(target)
+        target = self._check_target(target)
         if target.shape != pred.shape:
             raise ValueError(f"MSELoss: prediction shape {pred.shape} and target shape "
                              f"{target.shape} differ (broadcasting is refused: it "
@@ -164,7 +180,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def __init__(self, *, reduction="mean", label_smoothing=0.0):
         self._check_reduction("SoftmaxCrossEntropy", reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
+        if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in "
                              f"[0, 1], got {label_smoothing}")
         self.reduction = reduction
@@ -173,9 +189,6 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, logits, target):
         z = self._check_pred(logits, ndim=2)
         q, labels = self._targets_as_distribution(target, z)
-        if labels is None and not np.allclose(q.sum(axis=1), 1, atol=1e-3):
-            raise ValueError("SoftmaxCrossEntropy: each row of target probabilities "
-                             "must sum to 1")
         if self.label_smoothing:
             q = q * (1 - self.label_smoothing) + self.label_smoothing / z.shape[1]
         logp = log_softmax(z, axis=1)
@@ -214,7 +227,7 @@ class BCEWithLogits(Loss):
 
     def forward(self, logits, target):
         z = self._check_pred(logits)
-        t = np.asarray(target)
+        t = self._check_target(target)
         if t.shape != z.shape:
             raise ValueError(f"BCEWithLogits: logits shape {z.shape} and target shape "
                              f"{t.shape} differ")

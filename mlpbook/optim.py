@@ -65,7 +65,7 @@ class Optimizer:
                             f"dicts, but got {type(params).__name__}; pass "
                             "model.parameters() or a list such as [p]")
         self.defaults = dict(defaults)
-        self._check_group(self.defaults)
+        self._validate(self.defaults)
         self.param_groups = []
         self.state = {}
         self._scratch = {}
@@ -83,6 +83,9 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}: a parameter group must be a dict, "
                             f"got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise KeyError(f"{name}: a parameter group needs the key 'params' (a list "
+                           f"of Parameters), got keys {sorted(param_group)}")
         group = dict(param_group)
         params = group["params"]
         params = [params] if isinstance(params, Parameter) else list(params)
@@ -97,7 +100,7 @@ class Optimizer:
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
-        self._check_group(group)
+        self._validate(group)
         eps = group.get("eps", 0)
         half = any(p.data.dtype == np.float16 for p in params)
         if eps and half and np.float16(eps) == 0:
@@ -109,6 +112,16 @@ class Optimizer:
 
     def _check_group(self, group):
         "Validate a group's hyper-parameters (a ValueError naming the bad one)."
+
+    _FLAGS = ("nesterov", "maximize", "amsgrad", "centered", "decoupled_weight_decay")
+
+    def _validate(self, group):
+        "Switches must be bools (amsgrad='False' is truthy), then `_check_group`."
+        for key in self._FLAGS:
+            if key in group and not isinstance(group[key], (bool, np.bool_)):
+                raise TypeError(f"{type(self).__name__}: {key} must be True or False, "
+                                f"got {group[key]!r}")
+        self._check_group(group)
 
     def zero_grad(self):
         "Set every gradient to zero, in place (torch's default sets them to None)."
@@ -122,6 +135,11 @@ class Optimizer:
         `closure`, if given, is called first (it should recompute the loss and the
         gradients) and its return value is returned, as in torch."""
         loss = None if closure is None else closure()
+        for i, p in enumerate(q for g in self.param_groups for q in g["params"]):
+            if p.grad.shape != p.data.shape:         # check all before changing any
+                raise ValueError(f"{type(self).__name__}.step: parameter {i} has "
+                                 f"shape {p.data.shape} but its grad has shape "
+                                 f"{p.grad.shape}; nothing was updated")
         self._opt_called = True         # lets a scheduler warn when it steps first
         for group in self.param_groups:
             for p in group["params"]:
@@ -165,25 +183,48 @@ class Optimizer:
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
                              f"the optimizer has {len(self.param_groups)}")
+        name = type(self).__name__
         for saved, group in zip(groups, self.param_groups):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError("loaded state dict contains a parameter group that "
                                  "doesn't match the size of optimizer's group")
+            keys = set(group) - {"params", "initial_lr"}
+            theirs = set(saved) - {"params", "initial_lr"}
+            if keys != theirs:                # e.g. an SGD state dict loaded into Adam
+                raise ValueError(f"{name}.load_state_dict: the saved parameter group "
+                                 f"has hyper-parameters {sorted(theirs)}, this "
+                                 f"optimizer {sorted(keys)}; was it saved from another "
+                                 "optimizer class?")
         params = [p for g in self.param_groups for p in g["params"]]
         new_state = {}
         for index, saved_state in state_dict["state"].items():
+            if not 0 <= int(index) < len(params):
+                raise ValueError(f"{name}.load_state_dict: state for parameter "
+                                 f"{index}, "
+                                 f"but the optimizer has {len(params)} parameters")
             p = params[int(index)]
             entry = {}
             for k, v in saved_state.items():
+                where = f"{name}.load_state_dict: state '{k}' of parameter {index}"
                 if isinstance(v, np.ndarray):
                     if v.shape != p.data.shape:
                         raise ValueError(f"state '{k}' of parameter {index} has shape "
                                          f"{v.shape}, the parameter has {p.data.shape}")
+                    if v.dtype == bool or not (np.issubdtype(v.dtype, np.integer)
+                                               or np.issubdtype(v.dtype, np.floating)):
+                        raise TypeError(f"{where} has dtype {v.dtype}, "
+                                        "not real numbers")
                     v = v.astype(p.data.dtype, copy=True)
+                    if not np.isfinite(v).all():
+                        raise ValueError(f"{where} contains NaN or inf; it would make "
+                                         "the parameter NaN at the next step")
+                elif k == "step" and (isinstance(v, bool)
+                                      or not isinstance(v, numbers.Integral) or v < 0):
+                    raise TypeError(f"{where} must be an integer >= 0, got {v!r}")
                 entry[k] = v
             new_state[p] = entry
         for saved in groups:                 # validate every group before changing any
-            self._check_group({**self.defaults, **saved})
+            self._validate({**self.defaults, **saved})
         for saved, group in zip(groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state
@@ -358,7 +399,7 @@ def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, scratch, 
     np.multiply(g, g, out=b)
     b *= 1 - alpha
     square_avg += b
-    if centered:                      # a += (1 - alpha) * (g - a), rounded as torch.lerp
+    if centered:                # a += (1 - alpha) * (g - a), rounded as torch.lerp
         np.subtract(g, grad_avg, out=b)
         if 1 - alpha < 0.5:
             b *= 1 - alpha
@@ -493,8 +534,8 @@ class Adam(Optimizer):
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:   # also if switched on
+            state["max_exp_avg_sq"] = state["exp_avg_sq"].copy()   # mid-run
         state["step"] += 1
         beta1, beta2 = group["betas"]
         adam_update(p.data, p.grad, state["exp_avg"], state["exp_avg_sq"],
@@ -525,10 +566,14 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     The norm is taken over all gradients together as if concatenated. Gradients are
     multiplied by min(1, max_norm / (total_norm + 1e-6)). Returns the total norm
-    before clipping.
+    before clipping; `max_norm=math.inf` (torch's idiom) only measures it.
     """
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
-    _check_number(max_norm, "max_norm")
+    if max_norm != math.inf:                  # inf: measure the norm, clip nothing
+        _check_number(max_norm, "max_norm")
+    if not (isinstance(norm_type, numbers.Real) and norm_type > 0):   # NaN fails too
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or math.inf), got "
+                         f"{norm_type!r}")
     if not params:
         return 0.0
     norm_type = float(norm_type)
@@ -549,6 +594,18 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 # %% ../nbs/04_optimizers.ipynb #3a54a802
+def _check_state_keys(scheduler, state_dict):
+    """A scheduler's state dict must hold exactly the keys its own does: a StepLR
+    state loaded into a cosine schedule would otherwise merge silently."""
+    own, theirs = set(scheduler.state_dict()), set(state_dict)
+    if own != theirs:
+        name = type(scheduler).__name__
+        raise ValueError(f"{name}.load_state_dict: missing keys "
+                         f"{sorted(own - theirs)}, "
+                         f"unexpected keys {sorted(theirs - own)}; was it saved from "
+                         f"another scheduler class than {name}?")
+
+
 class LRScheduler:
     """Base of the epoch-indexed schedules (torch.optim.lr_scheduler.LRScheduler).
 
@@ -637,6 +694,7 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        _check_state_keys(self, state_dict)
         self.__dict__.update(state_dict)
 
 # %% ../nbs/04_optimizers.ipynb #a4a8ed63
@@ -873,6 +931,7 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        _check_state_keys(self, state_dict)
         state_dict = dict(state_dict)
         saved = state_dict.pop("_schedulers")
         if len(saved) != len(self._schedulers):
@@ -999,4 +1058,5 @@ class ReduceLROnPlateau:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        _check_state_keys(self, state_dict)
         self.__dict__.update(state_dict)

@@ -7,12 +7,38 @@ __all__ = ['BASES', 'KMeansResult', 'sq_dists_direct', 'sq_dists', 'RBF', 'kmean
            'ridge', 'fit_two_stage']
 
 # %% ../nbs/07_rbf.ipynb #a0f52c39
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from .init import as_generator
-from .layers import Module, Parameter
+from .layers import Module, Parameter, _check_size
+
+
+def _check_width(label, value):
+    "A width (or a width scale) must be a finite positive number."
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{label} must be a positive number, got {value!r}")
+    if not 0 < value < np.inf:
+        raise ValueError(f"{label} must be a finite positive number, got {value}")
+
+
+def _check_data(owner, X):
+    "X must be a non-empty 2-D array of finite real numbers; returned as float64."
+    X = np.asarray(X)
+    if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer)
+                               or np.issubdtype(X.dtype, np.floating)):
+        raise TypeError(f"{owner}: X must hold real numbers, got dtype {X.dtype}")
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"{owner}: X must have shape (N, d) with N >= 1, got "
+                         f"{X.shape}; for one feature use X.reshape(-1, 1)")
+    X = X.astype(np.float64, copy=False)
+    if not np.isfinite(X).all():
+        raise ValueError(f"{owner}: X contains NaN or inf; drop or impute those "
+                         "rows first")
+    return X
+
 
 # %% ../nbs/07_rbf.ipynb #4f1253fa
 def _gaussian(u):
@@ -86,15 +112,12 @@ class RBF(Module):
 
     def __init__(self, in_features, out_features, basis="gaussian", width=1.0,
                  rng=None, dtype=np.float32):
-        if int(in_features) < 1 or int(out_features) < 1:
-            raise ValueError(f"RBF needs positive sizes, got "
-                             f"in_features={in_features}, "
-                             f"out_features={out_features}")
+        in_features = _check_size("RBF", "in_features", in_features)
+        out_features = _check_size("RBF", "out_features", out_features)
         if basis not in BASES:
             raise ValueError(f"RBF: unknown basis {basis!r}; "
                              f"choose from {sorted(BASES)}")
-        if not width > 0:
-            raise ValueError(f"RBF: width must be positive, got {width}")
+        _check_width("RBF: width", width)
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"RBF dtype must be a floating type, got {dtype}")
@@ -115,6 +138,10 @@ class RBF(Module):
             raise ValueError(f"{self!r}: expected input of shape "
                              f"(N, {self.in_features}), "
                              f"got {x.shape}")
+        if not (np.issubdtype(x.dtype, np.integer)
+                or np.issubdtype(x.dtype, np.floating)):
+            raise TypeError(f"{self!r}: input must hold real numbers, "
+                            f"got dtype {x.dtype}")
         dtype = self.C.data.dtype
         if x.dtype != dtype:
             x = x.astype(dtype)
@@ -135,11 +162,11 @@ class RBF(Module):
         dL/dlog_sigma = -2 sum_n H * u (M,),
         dL/dC = 2 (E^T 1 * C - E^T x) (M, d),  dL/dx = 2 (E 1 * x - E C) (N, d).
         """
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        x, u, phi, inv_var = self._cache
+        cache = self._saved("_cache")        # one backward per forward, as Dense
+        x, u, phi, inv_var = cache
         G = np.asarray(grad_out, dtype=phi.dtype)
         if G.shape != phi.shape:
+            self._cache = cache                 # keep it for a corrected call
             raise ValueError(f"{self!r}: expected grad_out of shape {phi.shape}, "
                              f"got {G.shape}")
         H = G * BASES[self.basis][1](u, phi)                 # dL/du
@@ -165,20 +192,26 @@ class RBF(Module):
         only) or "random" (M distinct training points). Widths: `width_scale` times each
         centre's distance to its nearest other centre (`widths_from_centers`).
         """
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.in_features:
-            raise ValueError(f"{self!r}.init_from_data: expected X of shape "
+        owner = f"{type(self).__name__}.init_from_data"
+        X = _check_data(owner, X)
+        if X.shape[1] != self.in_features:
+            raise ValueError(f"{owner}: expected X of shape "
                              f"(N, {self.in_features}), got {X.shape}")
+        _check_width(f"{owner}: width_scale", width_scale)
+        if method not in ("kmeans", "kmeans++", "random"):
+            raise ValueError(f"{owner}: unknown method {method!r}; "
+                             "choose 'kmeans', 'kmeans++' or 'random'")
         rng = as_generator(rng)
         M = self.out_features
+        if M > len(X):
+            raise ValueError(f"{owner}: {M} centres need at least {M} points, "
+                             f"X has {len(X)}; use fewer units (out_features)")
         if method == "kmeans":
             C = kmeans(X, M, n_iter=n_iter, rng=rng).centers
         elif method == "kmeans++":
             C = kmeans_plusplus(X, M, rng=rng)
         elif method == "random":
             C = X[rng.choice(len(X), M, replace=False)]
-        else:
-            raise ValueError(f"{self!r}.init_from_data: unknown method {method!r}")
         sigma = width_scale * widths_from_centers(C)
         self.C.data[...] = C
         self.log_sigma.data[...] = np.log(sigma)
@@ -191,10 +224,11 @@ def kmeans_plusplus(X, k, rng=None):
     The first centre is a uniformly random point; each next one is point n with
     probability D(n)^2 / sum D^2, D(n) = distance from x_n to the nearest centre so far.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _check_data("kmeans_plusplus", X)
     rng = as_generator(rng)
     n = len(X)
-    if not 1 <= k <= n:
+    k = _check_size("kmeans_plusplus", "k", k)
+    if k > n:
         raise ValueError(f"kmeans_plusplus: need 1 <= k <= N = {n}, got k={k}")
     idx = [int(rng.integers(n))]
     d2 = sq_dists(X, X[idx])[:, 0]
@@ -203,6 +237,9 @@ def kmeans_plusplus(X, k, rng=None):
         if total > 0:
             i = int(rng.choice(n, p=d2 / total))
         else:                                   # every point sits on a centre already
+            warnings.warn(f"kmeans_plusplus: X has fewer than k={k} distinct points, "
+                          "so some centres coincide (sklearn warns likewise); use a "
+                          "smaller k", UserWarning, stacklevel=2)
             i = int(rng.integers(n))
         idx.append(i)
         np.minimum(d2, sq_dists(X, X[i:i + 1])[:, 0], out=d2)
@@ -224,12 +261,16 @@ def kmeans(X, k, n_iter=100, rng=None, init=None):
     centers (k, d), labels (N,), inertia (sum of squared distances), n_iter, and the
     history of the inertia after each assignment step (it never increases).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _check_data("kmeans", X)
     rng = as_generator(rng)
+    k = _check_size("kmeans", "k", k)
+    n_iter = _check_size("kmeans", "n_iter", n_iter)
     C = kmeans_plusplus(X, k, rng) if init is None else np.array(init, dtype=np.float64)
     if C.shape != (k, X.shape[1]):
         raise ValueError(f"kmeans: init has shape {C.shape}, "
                          f"expected {(k, X.shape[1])}")
+    if not np.isfinite(C).all():
+        raise ValueError("kmeans: init contains NaN or inf")
     labels, history = None, []
     for it in range(1, n_iter + 1):
         D = sq_dists(X, C)
@@ -273,8 +314,15 @@ def ridge(Phi, Y, alpha=0.0):
     (Phic^T Phic + alpha I) W = Phic^T Yc (alpha > 0) or, for alpha = 0, the
     minimum-norm least-squares problem via lstsq; finally b = mean(Y) - mean(Phi) W.
     """
-    Phi = np.asarray(Phi, dtype=np.float64)
+    Phi = _check_data("ridge: Phi", Phi)
     Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim not in (1, 2) or len(Y) != len(Phi):
+        raise ValueError(f"ridge: Y must have shape ({len(Phi)},) or ({len(Phi)}, K) "
+                         f"to match Phi {Phi.shape}, got {Y.shape}")
+    if not np.isfinite(Y).all():
+        raise ValueError("ridge: Y contains NaN or inf; drop or impute those rows")
+    if isinstance(alpha, bool) or not np.isscalar(alpha) or not 0 <= alpha < np.inf:
+        raise ValueError(f"ridge: alpha must be a finite number >= 0, got {alpha!r}")
     Y2 = Y[:, None] if Y.ndim == 1 else Y
     mp, my = Phi.mean(axis=0), Y2.mean(axis=0)
     P, T = Phi - mp, Y2 - my
@@ -291,6 +339,10 @@ def fit_two_stage(rbf, head, X, Y, alpha=1e-3):
     Phi = rbf(X), and set the Dense `head`'s W and b by `ridge(Phi, Y, alpha)`.
     Returns (W, b)."""
     W, b = ridge(rbf(X), Y, alpha)
+    if getattr(head, "b", None) is None or head.W.shape != W.shape:
+        raise ValueError(f"fit_two_stage: head must be a Dense({W.shape[0]}, "
+                         f"{W.shape[1]}) with a bias for Y of shape {np.shape(Y)}, "
+                         f"got {head!r}")
     head.W.data[...] = W
     head.b.data[...] = b
     return W, b

@@ -302,3 +302,119 @@ def test_transposed_weight_gets_a_hint():
     state["0.W"] = state["0.W"].T
     with pytest.raises(ValueError, match="transposed\\? torch's Linear.weight"):
         net.load_state_dict(state)
+
+
+# --- review pass (issue 10, "the same class of fault everywhere") --------------
+from mlpbook.gradcheck import numerical_grad  # noqa: E402
+
+
+def test_gradcheck_refuses_to_check_nothing():
+    # before: both returned True although no gradient had been compared
+    with pytest.raises(ValueError, match="no parameters and check_input=False"):
+        gradcheck(ReLU(), np.ones((2, 3)), check_input=False)
+    with pytest.raises(ValueError, match=r"x has shape \(0, 2\), no entries"):
+        gradcheck(Dense(2, 3, dtype=np.float64), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("kw, match", [({"eps": 0}, "eps must be a finite number > 0"),
+                                       ({"eps": -1e-6}, "eps must be a finite number"),
+                                       ({"atol": np.nan}, "atol must be a finite"),
+                                       ({"rtol": -1.0}, "rtol must be a finite")])
+def test_gradcheck_tolerances(kw, match):
+    # before: eps=0 gave ZeroDivisionError, atol=nan passed any gradient
+    with pytest.raises(ValueError, match=match):
+        gradcheck(Dense(2, 3), np.ones((2, 2)), **kw)
+
+
+def test_numerical_grad_refuses_integer_x():
+    # before: x + eps was rounded back into the int array: gradient 0 or 5e5
+    x = np.arange(3)
+    with pytest.raises(TypeError, match="floating-point NumPy array"):
+        numerical_grad(lambda: float((x ** 2).sum()), x)
+
+
+def test_numerical_grad_warns_below_float64():
+    x = np.ones(3, np.float32)
+    with pytest.warns(UserWarning, match="float32.*check gradients in float64"):
+        numerical_grad(lambda: float((x.astype(np.float64) ** 2).sum()), x)
+
+
+def test_dense_refuses_complex_input():
+    # before: a ComplexWarning, then the imaginary part was dropped silently
+    with pytest.raises(TypeError, match="input must hold real numbers, got dtype complex"):
+        Dense(2, 3)(np.ones((1, 2)) * 1j)
+
+
+def test_failed_loss_forward_leaves_no_stale_gradient():
+    # before: backward() returned the gradient of the previous, successful call
+    loss = MSELoss()
+    loss(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="differ"):
+        loss(np.ones(4), np.zeros(3))
+    with pytest.raises(RuntimeError, match="backward\\(\\) called before forward"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("loss_fn", [MSELoss(), BCEWithLogits()])
+@pytest.mark.parametrize("target", [np.array([None, 1, 0], dtype=object),
+                                    np.array(["1", "0", "1"])])
+def test_targets_must_be_numbers(loss_fn, target):
+    # before: an object array with None gave loss nan; strings a raw NumPy error
+    with pytest.raises(TypeError, match="targets must be real numbers"):
+        loss_fn(np.zeros(3), target)
+
+
+@pytest.mark.parametrize("loss_fn", [CategoricalCrossEntropy(), SoftmaxCrossEntropy()])
+@pytest.mark.parametrize("bad", [[[2.0, 0.0], [0.0, 1.0]], [[np.nan, 0.0], [0.0, 1.0]]])
+def test_distribution_targets_sum_to_one(loss_fn, bad):
+    # before: CategoricalCrossEntropy took rows summing to 2 (or NaN) silently
+    with pytest.raises(ValueError, match="row 0 sums to"):
+        loss_fn(np.full((2, 2), 0.5), np.array(bad))
+
+
+def test_label_smoothing_is_not_a_bool():
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        SoftmaxCrossEntropy(label_smoothing=True)
+
+
+@pytest.mark.parametrize("make", ACTIVATIONS)
+@pytest.mark.parametrize("x", [np.array([[1j, 2.0]]), np.array([["a", "b"]]),
+                               np.array([[True, False]]),
+                               np.array([[1, None]], dtype=object)])
+def test_activations_refuse_non_real_input(make, x):
+    # before: ReLU compared complex numbers, Tanh/Sigmoid returned complex values,
+    # strings and objects gave raw NumPy errors
+    with pytest.raises(TypeError, match="input must hold real numbers"):
+        make()(x)
+
+
+@pytest.mark.parametrize("make", ACTIVATIONS)
+def test_activations_integer_input_gives_float64(make):
+    # before: np.tanh(int8) is float16 (and int8 GELU overflowed nothing but lost bits)
+    assert make()(np.array([[1, -2]], dtype=np.int8)).dtype == np.float64
+
+
+def test_initialisers_refuse_impossible_distributions():
+    # before: std=-1 drew N(0, 1) flipped, a > b drew from [b, a), True was slope 1
+    from mlpbook.init import calculate_gain, normal, uniform
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        normal((2, 2), std=-1.0)
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        normal((2, 2), std=np.nan)
+    with pytest.raises(ValueError, match="a <= b"):
+        uniform((2, 2), a=1.0, b=0.0)
+    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+        calculate_gain("leaky_relu", True)
+
+
+def test_backward_after_a_failed_forward_is_refused():
+    # before: the layers before the failure held the bad batch, those after it the
+    # previous one, and backward mixed the two into a silently wrong gradient
+    net = Sequential(Dense(3, 4, dtype=np.float64), ReLU(), Dense(4, 2, dtype=np.float64))
+    net(np.ones((5, 3)))
+    with pytest.raises(TypeError, match="input must hold real numbers"):
+        net(np.ones((7, 3)) * 1j)
+    with pytest.raises(RuntimeError, match="the last forward\\(\\) raised"):
+        net.backward(np.ones((5, 2)))
+    net(np.ones((5, 3)))                        # a new forward clears it
+    net.backward(np.ones((5, 2)))

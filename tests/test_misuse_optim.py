@@ -214,3 +214,124 @@ def test_sequential_state_dict_of_another_layout_is_refused():
     s2 = SequentialLR(o2, [StepLR(o2, 2), StepLR(o2, 3), StepLR(o2, 3)], [4, 8])
     with pytest.raises(ValueError, match="holds 2 schedulers, this one has 3"):
         s2.load_state_dict(sd)
+
+
+# --- review pass (issue 10): the same class of fault in the optimizer plumbing ----
+def _param(shape=(3,)):
+    p = Parameter(np.ones(shape))
+    p.grad[...] = 1.0
+    return p
+
+
+def test_state_dict_of_another_optimizer_class_is_refused():
+    # before: SGD's momentum/dampening/nesterov were merged into Adam's groups and
+    # the next step() raised KeyError: 'step'
+    p = _param()
+    sgd = SGD([p], lr=0.1, momentum=0.9)
+    sgd.step()
+    adam = Adam([p], lr=0.1)
+    with pytest.raises(ValueError, match="saved from another optimizer class"):
+        adam.load_state_dict(sgd.state_dict())
+    assert "momentum" not in adam.param_groups[0] and not adam.state
+
+
+def test_bad_optimizer_state_values_are_refused_before_any_change():
+    p = _param()
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    good = opt.state_dict()
+    for value, exc, match in [(np.array(["a", "b", "c"]), TypeError, "not real numbers"),
+                              (np.full(3, np.nan), ValueError, "contains NaN or inf")]:
+        sd = opt.state_dict()
+        sd["state"][0]["momentum_buffer"] = value
+        with pytest.raises(exc, match=match):   # before: raw error / NaN loaded
+            opt.load_state_dict(sd)
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"],
+                                  good["state"][0]["momentum_buffer"])
+    sd = Adam([p]).state_dict()
+    adam = Adam([p])
+    adam.step()
+    sd = adam.state_dict()
+    sd["state"][0]["step"] = "3"
+    with pytest.raises(TypeError, match="'step' of parameter 0 must be an integer"):
+        adam.load_state_dict(sd)
+    sd["state"] = {5: sd["state"][0]}
+    with pytest.raises(ValueError, match="state for parameter 5"):
+        adam.load_state_dict(sd)                # before: IndexError
+
+
+def test_amsgrad_switched_on_by_a_state_dict():
+    # before: TypeError inside adam_update (max_exp_avg_sq was None)
+    p = _param()
+    adam = Adam([p])
+    adam.step()
+    sd = adam.state_dict()
+    sd["param_groups"][0]["amsgrad"] = True
+    adam.load_state_dict(sd)
+    adam.step()
+    assert np.isfinite(p.data).all() and "max_exp_avg_sq" in adam.state[p]
+
+
+def test_step_checks_every_grad_shape_before_updating():
+    # before: the first parameter was updated, then a broadcast error on the second
+    p, q = _param(), _param()
+    q.grad = np.ones(4)
+    opt = Adam([p, q])
+    with pytest.raises(ValueError, match="parameter 1 has shape \\(3,\\) but its grad"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, np.ones(3))
+    assert not opt.state
+
+
+def test_param_group_without_params():
+    with pytest.raises(KeyError, match="needs the key 'params'"):
+        SGD([{"lr": 0.1}], lr=0.1)
+
+
+def test_scheduler_state_of_another_class_is_refused():
+    # before: StepLR's gamma/step_size were merged into a cosine schedule
+    opt = SGD([_param()], lr=1.0)
+    step = StepLR(opt, 2)
+    cosine = CosineAnnealingLR(opt, 10)
+    with pytest.raises(ValueError, match="missing keys \\['T_max', 'eta_min'\\]"):
+        cosine.load_state_dict(step.state_dict())
+    assert not hasattr(cosine, "gamma")
+    plateau = ReduceLROnPlateau(opt)
+    with pytest.raises(ValueError, match="another scheduler class"):
+        plateau.load_state_dict(step.state_dict())
+
+
+@pytest.mark.parametrize("norm_type", [0, -1.0, float("nan")])
+def test_clip_grad_norm_type(norm_type):
+    # before: 0 gave ZeroDivisionError, NaN returned nan and scaled nothing
+    with pytest.raises(ValueError, match="norm_type must be > 0"):
+        clip_grad_norm_([_param()], 1.0, norm_type=norm_type)
+
+
+def test_clip_grad_norm_with_infinite_max_norm_only_measures():
+    # torch's idiom clip_grad_norm_(params, inf) returns the norm and clips nothing;
+    # before: "Invalid max_norm: inf"
+    p = _param()
+    assert clip_grad_norm_([p], math.inf) == pytest.approx(math.sqrt(3))
+    np.testing.assert_array_equal(p.grad, np.ones(3))
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, amsgrad="False"),
+                                  lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1),
+                                  lambda ps: RMSprop(ps, centered="yes"),
+                                  lambda ps: AdamW(ps, maximize=None)])
+def test_switches_must_be_bools(make):
+    # before: amsgrad="False" (a string from a config file) silently turned AMSGrad on
+    with pytest.raises(TypeError, match="must be True or False"):
+        make(ps())
+
+
+def test_switch_in_a_param_group_or_state_dict_must_be_bool():
+    opt = Adam(ps())
+    with pytest.raises(TypeError, match="amsgrad must be True or False"):
+        opt.add_param_group({"params": ps(), "amsgrad": "no"})
+    sd = opt.state_dict()
+    sd["param_groups"][0]["maximize"] = "False"
+    with pytest.raises(TypeError, match="maximize must be True or False"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["maximize"] is False
