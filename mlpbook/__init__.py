@@ -11,8 +11,9 @@ __all__ = ['__version__', 'Parameter', 'Buffer', 'Module', 'Dense', 'Sequential'
            'ChainedScheduler', 'ReduceLROnPlateau', 'Dataset', 'ArrayDataset', 'Subset', 'DataLoader', 'random_split',
            'Standardize', 'Trainer', 'Callback', 'History', 'save', 'load', 'load_checkpoint', 'EarlyStopping',
            'LRSchedulerCallback', 'ProgressBar', 'CSVLogger', 'ModelCheckpoint', 'TerminateOnNaN', 'LambdaCallback',
-           'Dropout', 'RandomHorizontalFlip', 'RandomShift', 'BatchNorm1d', 'load_fashion_mnist', 'load_auto_mpg',
-           'RBF']
+           'Dropout', 'RandomHorizontalFlip', 'RandomShift', 'BatchNorm1d', 'LRFinder', 'lr_find', 'grid_search',
+           'random_search', 'kfold_indices', 'cross_val_score', 'ActivationStats', 'load_fashion_mnist',
+           'load_auto_mpg', 'RBF']
 
 # %% ../nbs/00_api.ipynb #c077af2e
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ from .callbacks import (CSVLogger, EarlyStopping, LambdaCallback, ModelCheckpoin
                                ProgressBar, TerminateOnNaN)
 from .callbacks import LRScheduler as LRSchedulerCallback
 from .data import ArrayDataset, DataLoader, Dataset, Standardize, Subset, random_split
+from .diagnostics import ActivationStats
 from .datasets import load_auto_mpg, load_fashion_mnist
 from .gradcheck import GradcheckError, gradcheck
 from .layers import Buffer, Dense, Module, Parameter, Sequential, SharedModuleError
@@ -36,6 +38,8 @@ from .normalization import BatchNorm1d
 from .rbf import RBF
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
 from .trainer import Callback, History, Trainer, load, load_checkpoint, save
+from .tuning import (LRFinder, cross_val_score, grid_search, kfold_indices, lr_find,
+                            random_search)
 
 # %% ../nbs/00_api.ipynb #5ad7f771
 _all_ = [
@@ -58,6 +62,9 @@ _all_ = [
     "EarlyStopping", "LRSchedulerCallback", "ProgressBar", "CSVLogger", "ModelCheckpoint",
     "TerminateOnNaN", "LambdaCallback", "Dropout", "RandomHorizontalFlip", "RandomShift",
     "BatchNorm1d",
+    # Chapter 5, the practice of training: tuning and diagnostics
+    "LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score",
+    "ActivationStats",
     # Chapter 6: data sets
     "load_fashion_mnist", "load_auto_mpg",
     # Chapter 7: radial basis function networks
