@@ -16,7 +16,8 @@ from mlpbook.layers import Dense, Parameter, Sequential
 from mlpbook.losses import SoftmaxCrossEntropy
 from mlpbook.optim import SGD, Adam, AdamW, RMSProp, StepLR
 from mlpbook.performance import (Arena, flat_step, flatten_parameters, gemm_flops, mlp_gemm_shapes,
-                                 paired_ratio, paired_timings, time_gemms, use_flat_step)
+                                 mlp_gemm_operands, paired_ratio, paired_timings, time_gemms,
+                                 use_flat_step)
 from mlpbook.trainer import Trainer, load_checkpoint, save
 
 CASES = [
@@ -284,7 +285,10 @@ def test_cost_model_helpers():
     shapes = mlp_gemm_shapes((784, 256, 128, 10), 128)
     assert len(shapes) == 8 and len(mlp_gemm_shapes((784, 256, 128, 10), 128, input_grad=True)) == 9
     assert gemm_flops(shapes) == 2 * 128 * (2 * (784 * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10)
-    assert time_gemms(mlp_gemm_shapes((8, 4, 2), 4), repeats=3) > 0
+    assert time_gemms((8, 4, 2), 4, repeats=3) > 0
+    ops = mlp_gemm_operands((8, 4, 2), 4)
+    assert [a.shape + b.shape[1:] for a, b, _ in ops] == [(4, 8, 4), (8, 4, 4), (4, 4, 2), (4, 4, 2), (4, 2, 4)]
+    assert ops[1][0].flags.f_contiguous and ops[4][1].flags.f_contiguous
     t = paired_timings({"a": lambda: None, "b": lambda: sum(range(100))}, repeats=5)
     assert set(t) == {"a", "b"} and all(len(v) == 5 for v in t.values())
     assert paired_ratio({"a": [2.0, 4.0, 6.0], "b": [1.0, 1.0, 2.0]}, "a", "b") == 3.0
