@@ -292,3 +292,39 @@ def test_cost_model_helpers():
     t = paired_timings({"a": lambda: None, "b": lambda: sum(range(100))}, repeats=5)
     assert set(t) == {"a", "b"} and all(len(v) == 5 for v in t.values())
     assert paired_ratio({"a": [2.0, 4.0, 6.0], "b": [1.0, 1.0, 2.0]}, "a", "b") == 3.0
+
+
+def test_hook_makes_the_flat_path_transparent():
+    from mlpbook.optim import Adagrad
+    ref, _ = trajectory(Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.1), flat=False)
+    model = mlp()
+    flatten_parameters(model)
+    opt = Adagrad(model.parameters(), lr=0.1, lr_decay=0.01, weight_decay=0.1)  # no use_flat_step
+    for k in range(6):
+        opt.zero_grad()
+        grads(model, k)
+        assert opt.step(closure=lambda: 1.5) == 1.5
+    assert opt.__dict__.get("_flat_plans"), "an optimizer over an arena should take the flat path"
+    assert_same(ref, model)
+
+
+def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
+    class NormalisedSGD(SGD):
+        "Not element-wise: each parameter's step is divided by its own gradient norm."
+        def _update(self, p, group, state):
+            p.data -= group["lr"] * p.grad / (np.linalg.norm(p.grad) + 1e-12)
+
+    def run(flat):
+        model = mlp()
+        if flat:
+            flatten_parameters(model)
+        opt = NormalisedSGD(model.parameters(), lr=0.1)
+        for k in range(3):
+            opt.zero_grad()
+            grads(model, k)
+            opt.step()
+        return model, opt
+    ref, _ = run(False)
+    got, opt = run(True)
+    assert_same(ref, got)
+    assert not opt.__dict__.get("_flat_plans")
