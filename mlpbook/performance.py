@@ -439,7 +439,9 @@ def _install_optimizer_hook():
     `flatten_parameters` call (chapter 4's code does not depend on this chapter)."""
     Optimizer = optim.Optimizer
     plain_step = Optimizer.step
-    if getattr(plain_step, "_flat_hook", False):
+    # installed already, or optim.py calls Arena.step_group itself (arena_aware)
+    if getattr(plain_step, "_flat_hook", False) or getattr(Optimizer, "arena_aware",
+                                                           False):
         return
 
     def step(self, closure=None):
