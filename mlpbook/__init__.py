@@ -13,7 +13,7 @@ __all__ = ['__version__', 'Parameter', 'Buffer', 'Module', 'Dense', 'Sequential'
            'LRSchedulerCallback', 'ProgressBar', 'CSVLogger', 'ModelCheckpoint', 'TerminateOnNaN', 'LambdaCallback',
            'Dropout', 'RandomHorizontalFlip', 'RandomShift', 'BatchNorm1d', 'LRFinder', 'lr_find', 'grid_search',
            'random_search', 'kfold_indices', 'cross_val_score', 'ActivationStats', 'load_fashion_mnist',
-           'load_auto_mpg', 'RBF']
+           'load_auto_mpg', 'RBF', 'flatten_parameters', 'use_flat_step']
 
 # %% ../nbs/00_api.ipynb #c077af2e
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ from .optim import (SGD, Adagrad, Adam, AdamW, ChainedScheduler, ConstantLR,
                            PolynomialLR, ReduceLROnPlateau, RMSProp, RMSprop, SequentialLR,
                            StepLR, clip_grad_norm_)
 from .normalization import BatchNorm1d
+from .performance import flatten_parameters, use_flat_step
 from .rbf import RBF
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
 from .trainer import Callback, History, Trainer, load, load_checkpoint, save
@@ -69,4 +70,6 @@ _all_ = [
     "load_fashion_mnist", "load_auto_mpg",
     # Chapter 7: radial basis function networks
     "RBF",
+    # Chapter 8: performance
+    "flatten_parameters", "use_flat_step",
 ]

@@ -142,7 +142,13 @@ class Optimizer:
                                  f"{p.grad.shape}; nothing was updated")
         self._opt_called = True         # lets a scheduler warn when it steps first
         for group in self.param_groups:
-            for p in group["params"]:
+            params = group["params"]
+            # Parameters moved into one flat arena (Chapter 8) are updated in a single
+            # pass over the arena; everything else takes the loop below.
+            arena = getattr(params[0], "_arena", None) if params else None
+            if arena is not None and arena.step_group(self, group):
+                continue
+            for p in params:
                 self._update(p, group, self.state.setdefault(p, {}))
         return loss
 

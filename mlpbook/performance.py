@@ -187,7 +187,6 @@ def flatten_parameters(module):
     and their `step()` now runs their update once per arena instead of once per
     parameter (`flat_step`); `use_flat_step(optimizer, threads)` adds threads.
     """
-    _install_optimizer_hook()
     params = module.parameters() if isinstance(module, Module) else list(module)
     by_dtype = {}
     for p in params:
@@ -431,26 +430,3 @@ def use_flat_step(optimizer, threads=1):
     optimizer.step = step
     optimizer.zero_grad = lambda: flat_zero_grad(optimizer)
     return optimizer
-
-
-def _install_optimizer_hook():
-    """Teach `mlpbook.optim.Optimizer.step` to take the flat path for parameters that
-    live in an arena; it is unchanged for all others. Installed by the first
-    `flatten_parameters` call (chapter 4's code does not depend on this chapter)."""
-    Optimizer = optim.Optimizer
-    plain_step = Optimizer.step
-    # installed already, or optim.py calls Arena.step_group itself (arena_aware)
-    if getattr(plain_step, "_flat_hook", False) or getattr(Optimizer, "arena_aware",
-                                                           False):
-        return
-
-    def step(self, closure=None):
-        if not any(getattr(p, "_arena", None) is not None
-                   for g in self.param_groups for p in g["params"][:1]):
-            return plain_step(self, closure)
-        loss = None if closure is None else closure()
-        self._opt_called = True
-        flat_step(self)
-        return loss
-    step.__doc__, step._flat_hook = plain_step.__doc__, True
-    Optimizer.step = step

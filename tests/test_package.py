@@ -33,6 +33,7 @@ PUBLIC = {
     "mlpbook.rbf": ["RBF"],
     "mlpbook.tuning": ["LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score"],
     "mlpbook.diagnostics": ["ActivationStats"],
+    "mlpbook.performance": ["flatten_parameters", "use_flat_step"],
 }
 
 
