@@ -20,27 +20,29 @@ __version__ = "0.1.0"
 
 # %% ../nbs/00_api.ipynb #3c55a398
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .callbacks import (CSVLogger, EarlyStopping, LambdaCallback, ModelCheckpoint,
-                               ProgressBar, TerminateOnNaN)
+from .callbacks import (CSVLogger, EarlyStopping, LambdaCallback,
+                               ModelCheckpoint, ProgressBar, TerminateOnNaN)
 from .callbacks import LRScheduler as LRSchedulerCallback
-from .data import ArrayDataset, DataLoader, Dataset, Standardize, Subset, random_split
+from .data import (ArrayDataset, DataLoader, Dataset, Standardize, Subset,
+                          random_split)
 from .diagnostics import ActivationStats
 from .datasets import load_auto_mpg, load_fashion_mnist
 from .gradcheck import GradcheckError, gradcheck
-from .layers import Buffer, Dense, Module, Parameter, Sequential, SharedModuleError
+from .layers import (Buffer, Dense, Module, Parameter, Sequential,
+                            SharedModuleError)
 from .losses import (BCEWithLogits, BCEWithLogitsLoss, CategoricalCrossEntropy,
                             CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy)
 from .optim import (SGD, Adagrad, Adam, AdamW, ChainedScheduler, ConstantLR,
                            CosineAnnealingLR, ExponentialLR, LinearLR, MultiStepLR,
-                           PolynomialLR, ReduceLROnPlateau, RMSProp, RMSprop, SequentialLR,
-                           StepLR, clip_grad_norm_)
+                           PolynomialLR, ReduceLROnPlateau, RMSProp, RMSprop,
+                           SequentialLR, StepLR, clip_grad_norm_)
 from .normalization import BatchNorm1d
 from .performance import flatten_parameters, use_flat_step
 from .rbf import RBF
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
 from .trainer import Callback, History, Trainer, load, load_checkpoint, save
-from .tuning import (LRFinder, cross_val_score, grid_search, kfold_indices, lr_find,
-                            random_search)
+from .tuning import (LRFinder, cross_val_score, grid_search, kfold_indices,
+                            lr_find, random_search)
 
 # %% ../nbs/00_api.ipynb #5ad7f771
 _all_ = [
@@ -56,16 +58,17 @@ _all_ = [
     # Chapter 4: optimizers and schedules
     "SGD", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-    "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau",
+    "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler",
+    "ReduceLROnPlateau",
     # Chapter 5: data, training, callbacks, regularisation
     "Dataset", "ArrayDataset", "Subset", "DataLoader", "random_split", "Standardize",
     "Trainer", "Callback", "History", "save", "load", "load_checkpoint",
-    "EarlyStopping", "LRSchedulerCallback", "ProgressBar", "CSVLogger", "ModelCheckpoint",
-    "TerminateOnNaN", "LambdaCallback", "Dropout", "RandomHorizontalFlip", "RandomShift",
-    "BatchNorm1d",
+    "EarlyStopping", "LRSchedulerCallback", "ProgressBar", "CSVLogger",
+    "ModelCheckpoint", "TerminateOnNaN", "LambdaCallback",
+    "Dropout", "RandomHorizontalFlip", "RandomShift", "BatchNorm1d",
     # Chapter 5, the practice of training: tuning and diagnostics
-    "LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score",
-    "ActivationStats",
+    "LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices",
+    "cross_val_score", "ActivationStats",
     # Chapter 6: data sets
     "load_fashion_mnist", "load_auto_mpg",
     # Chapter 7: radial basis function networks
