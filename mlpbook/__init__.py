@@ -12,8 +12,8 @@ __all__ = ['__version__', 'Parameter', 'Buffer', 'Module', 'Dense', 'Sequential'
            'Standardize', 'Trainer', 'Callback', 'History', 'save', 'load', 'load_checkpoint', 'EarlyStopping',
            'LRSchedulerCallback', 'ProgressBar', 'CSVLogger', 'ModelCheckpoint', 'TerminateOnNaN', 'LambdaCallback',
            'Dropout', 'RandomHorizontalFlip', 'RandomShift', 'BatchNorm1d', 'LRFinder', 'lr_find', 'grid_search',
-           'random_search', 'kfold_indices', 'cross_val_score', 'ActivationStats', 'load_fashion_mnist',
-           'load_auto_mpg', 'RBF', 'flatten_parameters', 'use_flat_step']
+           'random_search', 'kfold_indices', 'cross_val_score', 'ActivationStats', 'Ensemble', 'ScalePixels',
+           'load_fashion_mnist', 'load_auto_mpg', 'RBF', 'flatten_parameters', 'use_flat_step']
 
 # %% ../nbs/00_api.ipynb #c077af2e
 __version__ = "0.1.0"
@@ -25,8 +25,9 @@ from .callbacks import (CSVLogger, EarlyStopping, LambdaCallback,
 from .callbacks import LRScheduler as LRSchedulerCallback
 from .data import (ArrayDataset, DataLoader, Dataset, Standardize, Subset,
                           random_split)
-from .diagnostics import ActivationStats
 from .datasets import load_auto_mpg, load_fashion_mnist
+from .diagnostics import ActivationStats
+from .fashion_mnist import Ensemble, ScalePixels
 from .gradcheck import GradcheckError, gradcheck
 from .layers import (Buffer, Dense, Module, Parameter, Sequential,
                             SharedModuleError)
@@ -69,8 +70,8 @@ _all_ = [
     # Chapter 5, the practice of training: tuning and diagnostics
     "LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices",
     "cross_val_score", "ActivationStats",
-    # Chapter 6: data sets
-    "load_fashion_mnist", "load_auto_mpg",
+    # Chapter 6: Fashion-MNIST (the model file's layers) and the data sets
+    "Ensemble", "ScalePixels", "load_fashion_mnist", "load_auto_mpg",
     # Chapter 7: radial basis function networks
     "RBF",
     # Chapter 8: performance

@@ -31,6 +31,7 @@ PUBLIC = {
     "mlpbook.normalization": ["BatchNorm1d"],
     "mlpbook.datasets": ["load_fashion_mnist", "load_auto_mpg"],
     "mlpbook.rbf": ["RBF"],
+    "mlpbook.fashion_mnist": ["Ensemble", "ScalePixels"],
     "mlpbook.tuning": ["LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score"],
     "mlpbook.diagnostics": ["ActivationStats"],
     "mlpbook.performance": ["flatten_parameters", "use_flat_step"],
