@@ -44,11 +44,20 @@ def _is_chapter(app, pagename):
     return pagename.startswith("nbs/") and app.env.doc2path(pagename).endswith(".ipynb")
 
 
+def _has_workbook(app, pagename):
+    "Does the chapter tag any cell workbook:<name> (so make_workbook writes its workbook)?"
+    sys.path.insert(0, str(_here))
+    import json
+    import make_workbook
+    nb = json.loads(pathlib.Path(app.env.doc2path(pagename)).read_text(encoding="utf-8"))
+    return bool(make_workbook.workbook_names(nb))
+
+
 def _links_html(app, pagename):
     depth = pagename.count("/")
     up = "../" * depth
     pdf = f'<a class="reference external" href="{up}{PDF_NAME}">the whole book as one PDF</a>'
-    if _is_chapter(app, pagename):
+    if _is_chapter(app, pagename) and _has_workbook(app, pagename):
         stem = pagename.split("/")[-1]
         wb = (f'<a class="reference external" href="{up}{WORKBOOK_DIR}/{stem}.ipynb" download>'
               f"workbook edition of this chapter</a>")
