@@ -1,0 +1,101 @@
+"""The whole book as one PDF (`make book` prints it to _build/html/mlpbook.pdf).
+
+Checked with poppler-utils, as a person would look at it: the text has every
+chapter and no raw TeX, math is typeset (MathJax's glyphs, not dollar signs),
+the figures are embedded, internal links work (link annotations with
+destinations inside the file), and a few pages are turned into PNGs
+(_build/screenshots/pdf-page-N.png) that are not blank.
+"""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+PDF = SITE / "mlpbook.pdf"
+SHOTS = ROOT / "_build" / "screenshots"
+# Words each chapter's title contains, in book order.
+CHAPTERS = ["Layers", "Weight initialisation", "gradient check", "Activation functions", "Loss functions",
+            "Optimizers", "Training", "Data", "Metrics", "Callbacks", "Worked examples", "Regularisation",
+            "Batch normalisation", "Fashion-MNIST"]
+
+pytestmark = pytest.mark.browser
+
+
+def _tool(name):
+    if shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed (apt-get install poppler-utils): PDF tests skipped")
+    return name
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    if not (SITE / "index.html").exists():
+        pytest.skip("no book built: run `make book` first")
+    assert PDF.exists(), f"{PDF.relative_to(ROOT)} is missing: `make book` prints it (make pdf)"
+    return PDF
+
+
+@pytest.fixture(scope="module")
+def pages(pdf):
+    "The text of each page."
+    out = subprocess.run([_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.split("\f")
+
+
+def test_pdf_has_every_chapter_in_order(pages):
+    assert len(pages) > 40, f"only {len(pages)} pages"
+    text = "\n".join(pages)
+    position = 0
+    for title in CHAPTERS:
+        found = text.find(title, position)
+        assert found >= 0, f"chapter {title!r} not found (after position {position}) in the PDF"
+        position = found
+
+
+def test_math_typeset_no_raw_tex(pages):
+    text = "\n".join(pages)
+    for raw in ("\\frac", "\\partial", "\\mathbf", "\\top", "$$", "\\(", "\\[", "\\begin{"):
+        assert raw not in text, f"raw TeX {raw!r} in the PDF text: MathJax did not finish"
+    assert text.count("∂") > 50, "few ∂ glyphs: the derivations' math is missing"
+
+
+def test_figures_embedded(pdf):
+    listing = subprocess.run([_tool("pdfimages"), "-list", str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    big = [l for l in listing if len(l.split()) > 4 and int(l.split()[3]) >= 300]   # width >= 300 px
+    assert len(big) >= 20, f"only {len(big)} figures of 300 px or wider in the PDF"
+
+
+def test_internal_links(pdf):
+    raw = pdf.read_bytes()
+    internal = len(re.findall(rb"/S\s*/GoTo|/Dest\s*[\[(/]", raw))
+    assert internal >= 20, f"only {internal} internal links in the PDF"
+    outline = subprocess.run([_tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:" in outline
+
+
+def _page_with(pages, needle):
+    return next(i for i, t in enumerate(pages, 1) if needle in t)
+
+
+def test_pages_render_with_math_and_figures(pdf, pages):
+    "Pages a person should look at: a derivation, a figure page. Each rendered to PNG and not blank."
+    import matplotlib.image as mpimg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    picks = {"derivation": _page_with(pages, "∂"), "figure": None}
+    listing = subprocess.run([_tool("pdfimages"), "-list", str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    figure_pages = [int(l.split()[0]) for l in listing if len(l.split()) > 4 and int(l.split()[3]) >= 300]
+    picks["figure"] = figure_pages[len(figure_pages) // 2]
+    for what, number in picks.items():
+        stem = SHOTS / f"pdf-{what}-page-{number}"
+        subprocess.run([_tool("pdftoppm"), "-png", "-r", "60", "-f", str(number), "-l", str(number),
+                        "-singlefile", str(pdf), str(stem)], check=True)
+        image = mpimg.imread(f"{stem}.png")
+        ink = (image[..., :3].mean(axis=2) < 0.8).mean()
+        assert ink > 0.02, f"page {number} ({what}) is almost blank: {ink:.3f} of it is ink"
