@@ -31,7 +31,7 @@ NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
 _md = MarkdownIt("commonmark", {"html": True})
 OPEN = re.compile(r'<details\s+class="solution"\s*>', re.I)
 CLOSE = re.compile(r"</details\s*>", re.I)
-MYST_ROLE = re.compile(r"\{(doc|eq|ref|numref|cite|cite:p|cite:t|term|glue:text|glue)\}`")
+MYST_ROLE = re.compile(r"\{(doc|eq|ref|numref|cite|cite:p|cite:t|term|math)\}`")   # glue: no plain form
 SOLUTION_LABEL = re.compile(r"\s*Solutions?(\s*\d+)?\s*([.:)\u2014-]|$)")   # "Solution.", "Solution 2:"
 ADMONITION = re.compile(r"^\s*(:::+|```+)\s*\{(admonition|dropdown|solution|hint|tip|note)\}", re.M)
 
