@@ -83,12 +83,21 @@ def _docstring_node(func):
     return None
 
 
+SHAPE = re.compile(r"\(\s*[\w*]+\s*,[^)]*\)|\bshape")
+
+
 def summary(func, qualname):
-    "What the NotImplementedError says: the docstring's first paragraph, on one line."
-    doc = ast.get_docstring(func) or ""
-    para = re.split(r"\n\s*\n", doc.strip())[0] if doc.strip() else ""
-    para = " ".join(para.split())
-    return f"Implement {qualname}: {para}" if para else f"Implement {qualname} (see the text above)"
+    """What the NotImplementedError says: the docstring's first paragraph on one line, and,
+    when that gives no shape, the docstring's first line that does."""
+    doc = (ast.get_docstring(func) or "").strip()
+    if not doc:
+        return f"Implement {qualname} (see the text above)"
+    text = " ".join(re.split(r"\n\s*\n", doc)[0].split())
+    if not SHAPE.search(text):
+        shaped = next((l for l in doc.splitlines()[1:] if SHAPE.search(l)), None)
+        if shaped:
+            text += " " + " ".join(shaped.split())
+    return f"Implement {qualname}: {text}"
 
 
 def _raise_lines(message, indent):
