@@ -30,6 +30,7 @@ PRINT_CSS = """
   .bd-sidebar, .sidebar-primary-items__start, nav.bd-links, #jb-print-docs-body
     { display: none !important; }
   html, body { background: white !important; }
+  * { box-shadow: none !important; text-shadow: none !important; }
   .bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container,
   .bd-article, .bd-page-width { max-width: none !important; width: auto !important;
     margin: 0 !important; padding: 0 !important; display: block !important; }
