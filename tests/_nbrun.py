@@ -16,13 +16,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 _RUNNER = r"""
-import json, re, sys
+import json, os, re, sys, tempfile
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 path, timeout = sys.argv[1], int(sys.argv[2])
 nb = nbformat.read(path, as_version=4)
-client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+# IPC sockets, not TCP ports: kernels started at the same moment cannot race for a port.
+km = KernelManager(kernel_name="python3", transport="ipc",
+                   ip=os.path.join(tempfile.mkdtemp(prefix="mlpbook-kernel-"), "kernel"))
+client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
                         resources={"metadata": {"path": sys.argv[3]}})
 out = {"ok": True}
 try:

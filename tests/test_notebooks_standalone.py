@@ -37,15 +37,19 @@ pytestmark = pytest.mark.slow
 
 # Run by the fresh environment's Python: execute one notebook in its own folder.
 RUNNER = r"""
-import json, os, re, sys, time, traceback
+import json, os, re, sys, tempfile, time, traceback
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 path, timeout = sys.argv[1], int(sys.argv[2])
 nb = nbformat.read(path, as_version=4)
 folder = os.path.dirname(path)
-client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
-                        resources={"metadata": {"path": folder}})
+# IPC sockets, not TCP ports: kernels started at the same moment cannot race for a port.
+sockets = tempfile.mkdtemp(prefix="mlpbook-kernel-")
+km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
+                        allow_errors=False, resources={"metadata": {"path": folder}})
 result = {"ok": True}
 start = time.perf_counter()
 try:

@@ -46,6 +46,7 @@ def work_through(nb, timeout=600):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     import nbformat
+    import os
     import tempfile
 
     workbook = nbformat.reads(json.dumps(mw.make(nb)), as_version=4)
@@ -53,10 +54,12 @@ def work_through(nb, timeout=600):
     pending, met = set(where), []
     originals = {c.get("id"): c for c in nb["cells"]}
     with tempfile.TemporaryDirectory(prefix="mlpbook-workbook-") as tmp:
-        client = NotebookClient(workbook, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": tmp}})
-        client.km = client.create_kernel_manager()
-        import os
+        from jupyter_client import KernelManager
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(tmp, "kernel"))
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        client = NotebookClient(workbook, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": work}})
         saved = dict(os.environ)
         os.environ.update(_nbrun.kernel_env())
         try:
