@@ -25,7 +25,7 @@ path, timeout = sys.argv[1], int(sys.argv[2])
 nb = nbformat.read(path, as_version=4)
 # IPC sockets, not TCP ports: kernels started at the same moment cannot race for a port.
 km = KernelManager(kernel_name="python3", transport="ipc",
-                   ip=os.path.join(tempfile.mkdtemp(prefix="mlpbook-kernel-"), "kernel"))
+                   ip=os.path.join(os.path.dirname(os.path.abspath(path)), "kernel"))
 client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
                         resources={"metadata": {"path": sys.argv[3]}})
 out = {"ok": True}

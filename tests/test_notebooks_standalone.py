@@ -46,7 +46,7 @@ path, timeout = sys.argv[1], int(sys.argv[2])
 nb = nbformat.read(path, as_version=4)
 folder = os.path.dirname(path)
 # IPC sockets, not TCP ports: kernels started at the same moment cannot race for a port.
-sockets = tempfile.mkdtemp(prefix="mlpbook-kernel-")
+sockets = os.path.dirname(folder)                  # beside the reader's folder, removed with it
 km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
 client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
                         allow_errors=False, resources={"metadata": {"path": folder}})
