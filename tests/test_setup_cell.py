@@ -64,6 +64,17 @@ def test_setup_cell_lines_fit_the_page():
 
 
 def _run_cell(monkeypatch, version, pip_returncode):
+    "Execute the set-up cell with a fake mlpbook and a fake pip; the real modules are put back."
+    saved = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "mlpbook"}
+    try:
+        return _exec_cell(monkeypatch, version, pip_returncode)
+    finally:
+        for k in [k for k in sys.modules if k.split(".")[0] == "mlpbook"]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def _exec_cell(monkeypatch, version, pip_returncode):
     calls = []
     fake = types.ModuleType("mlpbook")
     fake.__version__ = version
