@@ -11,33 +11,78 @@ import numpy as np
 from .layers import Module
 
 # %% ../nbs/02_activations.ipynb #53015bca
-class ReLU(Module):
-    """max(x, 0) elementwise. Any shape -> same shape and dtype.
+def _as_real(module, x):
+    """x as an array of real floats: integers become float64 (np.tanh(int8) would
+    give float16); bool, complex, strings and objects raise TypeError naming the layer.
+    O(1) unless a cast is needed."""
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.floating):
+        return x
+    if x.dtype != bool and np.issubdtype(x.dtype, np.integer):
+        return x.astype(np.float64)
+    raise TypeError(f"{module!r}: input must hold real numbers, got dtype {x.dtype}")
 
-    Backward uses derivative 0 at x == 0, as torch does.
+
+def _check_grad_out(module, grad_out, cached):
+    "grad_out must have the shape of the forward output; the message names the layer."
+    grad_out = np.asarray(grad_out)
+    if grad_out.shape != cached.shape:
+        raise ValueError(f"{module!r}.backward: grad_out has shape {grad_out.shape}, "
+                         f"but the forward output had shape {cached.shape}")
+    return grad_out
+
+
+class ReLU(Module):
+    """max(x, 0) elementwise (torch.nn.ReLU). Any shape -> same shape and dtype.
+
+    Backward uses derivative 0 at x == 0, as torch does. One backward per forward.
     """
 
     def forward(self, x):
-        self._y = np.maximum(x, 0)
+        self._y = np.maximum(_as_real(self, x), 0)
         return self._y
 
     def backward(self, grad_out):
-        return grad_out * (self._y > 0)
+        """grad_out G: dL/dY, the shape of the forward output Y = relu(X) (kept in
+        `self._y`).
+
+        Return dL/dX = G * [X > 0] (elementwise; [X > 0] is 1 where the unit was
+        active, i.e. where Y > 0, and 0 elsewhere), same shape as G.
+        """
+        y = self._saved("_y")
+        grad_out = _check_grad_out(self, grad_out, y)
+        return grad_out * (y > 0)
 
 
 class LeakyReLU(Module):
-    "x if x > 0 else negative_slope * x, elementwise (torch.nn.LeakyReLU). Any shape."
+    """x if x > 0 else negative_slope * x, elementwise (torch.nn.LeakyReLU).
+
+    Any shape -> same shape and dtype. One backward per forward.
+    """
 
     def __init__(self, negative_slope=0.01):
+        if isinstance(negative_slope, bool) or not isinstance(
+                negative_slope, (int, float, np.integer, np.floating)):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, "
+                            f"got {negative_slope!r}")
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = _as_real(self, x)
         self._mask = x > 0
-        return np.where(self._mask, x, x * self.negative_slope).astype(x.dtype, copy=False)
+        y = np.where(self._mask, x, x * self.negative_slope)
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, grad_out):
-        return np.where(self._mask, grad_out, grad_out * self.negative_slope).astype(grad_out.dtype, copy=False)
+        """grad_out G: dL/dY, the shape of the input X.
+
+        Return dL/dX = G where X > 0 and negative_slope * G elsewhere (same
+        shape and dtype as G); the forward pass kept the mask X > 0 in `_mask`.
+        """
+        mask = self._saved("_mask")
+        grad_out = _check_grad_out(self, grad_out, mask)
+        grad_in = np.where(mask, grad_out, grad_out * self.negative_slope)
+        return grad_in.astype(grad_out.dtype, copy=False)
 
     def get_config(self):
         return {"negative_slope": self.negative_slope}
@@ -49,39 +94,57 @@ class LeakyReLU(Module):
 def sigmoid(x):
     "Numerically stable logistic function: never exponentiates a positive number."
     x = np.asarray(x)
-    with np.errstate(under="ignore"):     # exp(-|x|) -> 0 for |x| large is the right answer
+    with np.errstate(under="ignore"):     # exp(-|x|) -> 0 for |x| large is right
         u = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + u), u / (1 + u)).astype(u.dtype, copy=False)
 
 
 class Sigmoid(Module):
-    "1 / (1 + exp(-x)) elementwise, computed stably. Any shape -> same shape and dtype."
+    """1 / (1 + exp(-x)) elementwise, computed stably (torch.nn.Sigmoid).
+
+    Any shape -> same shape and dtype. One backward per forward.
+    """
 
     def forward(self, x):
-        self._y = sigmoid(x)
+        self._y = sigmoid(_as_real(self, x))
         return self._y
 
     def backward(self, grad_out):
-        y = self._y
+        """grad_out G: dL/dY, the shape of Y = sigmoid(X) (kept in `_y`).
+
+        Return dL/dX = G * Y * (1 - Y), elementwise, same shape as G.
+        """
+        y = self._saved("_y")
+        grad_out = _check_grad_out(self, grad_out, y)
         return grad_out * (y * (1 - y))
 
 
 class Tanh(Module):
-    "tanh(x) elementwise (np.tanh is stable). Any shape -> same shape and dtype."
+    """tanh(x) elementwise (torch.nn.Tanh; np.tanh is stable).
+
+    Any shape -> same shape and dtype. One backward per forward.
+    """
 
     def forward(self, x):
-        self._y = np.tanh(x)
+        self._y = np.tanh(_as_real(self, x))
         return self._y
 
     def backward(self, grad_out):
-        y = self._y
+        """grad_out G: dL/dY, the shape of Y = tanh(X) (kept in `_y`).
+
+        Return dL/dX = G * (1 - Y**2), elementwise, same shape as G.
+        """
+        y = self._saved("_y")
+        grad_out = _check_grad_out(self, grad_out, y)
         return grad_out * (1 - y * y)
 
 # %% ../nbs/02_activations.ipynb #e6bb9361
 class GELU(Module):
-    """Gaussian error linear unit, tanh approximation (torch.nn.GELU(approximate="tanh")).
+    """Gaussian error linear unit, tanh approximation.
 
-    Any shape -> same shape and dtype. Only the tanh approximation is implemented.
+    As torch.nn.GELU(approximate="tanh"); only the tanh approximation is
+    implemented, so the default differs from torch's "none" (exact erf form).
+    Any shape -> same shape and dtype. One backward per forward.
     """
 
     _C = math.sqrt(2.0 / math.pi)
@@ -89,17 +152,25 @@ class GELU(Module):
 
     def __init__(self, approximate="tanh"):
         if approximate != "tanh":
-            raise ValueError(f"GELU: only approximate='tanh' is implemented, got {approximate!r}")
+            raise ValueError(f"GELU: only approximate='tanh' is implemented, "
+                             f"got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
-        x = np.asarray(x)
-        self._x = x
-        self._p = sigmoid(2 * self._C * (x + self._A * x * x * x))    # (1 + tanh s) / 2, no cancellation
-        return x * self._p
+        x = _as_real(self, x)
+        p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh s) / 2, stably
+        self._xp = (x, p)
+        return x * p
 
     def backward(self, grad_out):
-        x, p = self._x, self._p
+        """grad_out G: dL/dY, the shape of the input X.
+
+        With P = sigmoid(2s) = (1 + tanh s) / 2 and s = C (X + A X**3) (both kept
+        in `_xp`), return dL/dX = G * (P + 2 X P (1 - P) C (1 + 3 A X**2)),
+        elementwise, same shape as G.
+        """
+        x, p = self._saved("_xp")
+        grad_out = _check_grad_out(self, grad_out, x)
         ds_dx = self._C * (1 + 3 * self._A * x * x)
         return grad_out * (p + 2 * x * p * (1 - p) * ds_dx)
 
@@ -128,26 +199,47 @@ def log_softmax(x, axis=-1):
 
 
 class Softmax(Module):
-    """Softmax along `axis` (default last: the classes of a (N, C) batch). Same shape out.
+    """Softmax along `dim` (torch.nn.Softmax(dim=)). Same shape out.
 
-    Backward is the Jacobian-vector product y * (g - sum(g * y, axis)), O(N C), never the (C, C) Jacobian.
-    Note: as torch.nn.Softmax(dim=-1); for training a classifier, feed logits to
-    `SoftmaxCrossEntropy` instead, which is faster and stable (Chapter 3).
+    `dim` defaults to -1, the classes of an (N, C) batch (torch's default, None,
+    guesses and warns). `axis=` is accepted as a NumPy-style alias of `dim`.
+    Backward is the Jacobian-vector product y * (g - sum(g * y, dim)), O(N C),
+    never the (C, C) Jacobian. For training a classifier feed logits to
+    `SoftmaxCrossEntropy` instead: faster and stable (Chapter 3).
     """
 
-    def __init__(self, axis=-1):
-        self.axis = axis
+    def __init__(self, dim=-1, *, axis=None):
+        if axis is not None:
+            if dim not in (-1, axis):
+                raise ValueError(f"Softmax: got dim={dim} and axis={axis}; "
+                                 "give one of them (axis is an alias of dim)")
+            dim = axis
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Softmax: dim must be an integer axis, got {dim!r}")
+        self.dim = int(dim)
+
+    @property
+    def axis(self):
+        "NumPy-style name of `dim`."
+        return self.dim
 
     def forward(self, x):
-        self._y = softmax(x, self.axis)
+        self._y = softmax(_as_real(self, x), self.dim)
         return self._y
 
     def backward(self, grad_out):
-        y = self._y
-        return y * (grad_out - np.sum(grad_out * y, axis=self.axis, keepdims=True))
+        """grad_out G: dL/dY, the shape of Y = softmax(X) (kept in `_y`).
+
+        Return dL/dX = Y * (G - s), where s = sum(G * Y) along `dim`, kept as
+        a size-1 axis so it broadcasts (shape (N, 1) for an (N, C) batch);
+        same shape as G. Never build the (C, C) Jacobian.
+        """
+        y = self._saved("_y")
+        grad_out = _check_grad_out(self, grad_out, y)
+        return y * (grad_out - np.sum(grad_out * y, axis=self.dim, keepdims=True))
 
     def get_config(self):
-        return {"axis": self.axis}
+        return {"dim": self.dim}
 
     def extra_repr(self):
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"

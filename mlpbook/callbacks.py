@@ -7,6 +7,7 @@ __all__ = ['EarlyStopping', 'LRScheduler', 'ProgressBar', 'CSVLogger', 'ModelChe
 import csv
 import math
 import sys
+import textwrap
 
 import numpy as np
 
@@ -19,34 +20,45 @@ def _resolve_mode(mode, monitor):
         return mode
     if mode != "auto":
         raise ValueError(f"mode must be 'min', 'max' or 'auto', got {mode!r}")
-    return "max" if any(word in monitor for word in ("acc", "f1", "r2", "precision", "recall")) else "min"
+    words = ("acc", "f1", "r2", "precision", "recall")
+    return "max" if any(word in monitor for word in words) else "min"
 
 
 def _monitored(trainer, monitor, who):
     if monitor not in trainer.logs:
-        raise KeyError(f"{who} monitors '{monitor}', but this epoch's logs have {sorted(trainer.logs)}; "
-                       "pass a val_loader to fit() or monitor another key")
+        raise KeyError(f"{who} monitors '{monitor}', but this epoch's logs have "
+                       f"{sorted(trainer.logs)}; pass a val_loader to fit() or monitor "
+                       "another key")
     return trainer.logs[monitor]
 
 
 class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs.
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience`
+    epochs.
 
     mode: "min", "max" or "auto" (max for names with acc/f1/r2/precision/recall).
     restore_best_weights: at the end of the fit, load the weights of the best epoch.
-    After the fit, `best`, `best_epoch` and `stopped_epoch` (None if it never stopped) are set.
+    After the fit, `best`, `best_epoch` and `stopped_epoch` (None if it never stopped).
     """
 
     order = 10
 
-    def __init__(self, monitor="val_loss", mode="auto", patience=5, min_delta=0.0, restore_best_weights=True):
-        self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(min_delta)
+    def __init__(self, monitor="val_loss", mode="auto", patience=5, min_delta=0.0,
+                 restore_best_weights=True):
+        whole = isinstance(patience, (int, np.integer)) and patience is not True \
+            and patience is not False
+        if not whole or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got "
+                             f"{patience!r}")
+        self.monitor, self.patience = monitor, int(patience)
+        self.min_delta = abs(min_delta)
         self.mode = _resolve_mode(mode, monitor)
         self.restore_best_weights = restore_best_weights
 
     def before_fit(self, trainer):
         self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch, self.stopped_epoch, self.wait, self.best_weights = None, None, 0, None
+        self.best_epoch, self.stopped_epoch, self.wait, self.best_weights = (None, None,
+                                                                              0, None)
 
     def _improved(self, value):
         if self.mode == "min":
@@ -71,9 +83,9 @@ class EarlyStopping(Callback):
 
 # %% ../nbs/05c_callbacks.ipynb #c8551fdf
 class LRScheduler(Callback):
-    """Step `scheduler` after every epoch (interval="epoch") or every batch (interval="batch").
-
-    A ReduceLROnPlateau scheduler is stepped once per epoch with `trainer.logs[monitor]`.
+    """Step `scheduler` after every epoch (interval="epoch") or every batch
+    (interval="batch"). A ReduceLROnPlateau scheduler is stepped once per epoch with
+    `trainer.logs[monitor]`.
     `lrs` records the learning rate (of the first group) used for each epoch or batch.
     """
 
@@ -82,8 +94,13 @@ class LRScheduler(Callback):
     def __init__(self, scheduler, interval="epoch", monitor="val_loss"):
         if interval not in ("epoch", "batch"):
             raise ValueError(f"interval must be 'epoch' or 'batch', got {interval!r}")
+        if not (callable(getattr(scheduler, "step", None)) and
+                callable(getattr(scheduler, "get_last_lr", None))):
+            raise TypeError(f"LRScheduler needs a learning-rate scheduler such as "
+                            f"StepLR(optimizer, ...), got {type(scheduler).__name__}")
         if isinstance(scheduler, ReduceLROnPlateau) and interval != "epoch":
-            raise ValueError("ReduceLROnPlateau is stepped per epoch with a metric; use interval='epoch'")
+            raise ValueError("ReduceLROnPlateau is stepped per epoch with a metric; "
+                             "use interval='epoch'")
         self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
         self.lrs = []
 
@@ -101,11 +118,14 @@ class LRScheduler(Callback):
                 self.scheduler.step()
 
 # %% ../nbs/05c_callbacks.ipynb #690bff70
-def _format_logs(logs):
-    return " ".join(f"{k}={v:.4f}" for k, v in logs.items())
+def _format_logs(logs, width=88, first=""):
+    "`key=value` pairs of the logs, wrapped into lines of at most `width` characters."
+    text = first + " ".join(f"{k}={v:.4f}" for k, v in logs.items())
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ",
+                                   break_long_words=False))
 
 
-def _make_bar(total, desc, file):
+def _make_bar(total, desc, file, width):
     try:
         if "ipykernel" in sys.modules:
             import ipywidgets  # noqa: F401  (tqdm.notebook needs it)
@@ -117,28 +137,32 @@ def _make_bar(total, desc, file):
             from tqdm import tqdm
         except ImportError:
             return None
-    # delay: a fast epoch prints only its final line (no "0%" line first). Where the output is
-    # not a terminal (a notebook cell, a log file) carriage returns cannot redraw the bar, so
-    # only the final line of each epoch is printed.
+    # delay: a fast epoch prints only its final line (no "0%" line first). Where the
+    # output is not a terminal (a notebook cell, a log file) carriage returns cannot
+    # redraw the bar, so only the final line of each epoch is printed.
     interactive = hasattr(file, "isatty") and file.isatty()
-    return tqdm(total=total, desc=desc, file=file, leave=True, dynamic_ncols=False, ncols=100,
-                mininterval=0.5 if interactive else float("inf"), delay=0.5, unit="batch")
+    return tqdm(total=total, desc=desc, file=file, leave=True, dynamic_ncols=False,
+                ncols=width, mininterval=0.5 if interactive else float("inf"),
+                delay=0.5, unit="batch")
 
 
 class ProgressBar(Callback):
-    """A progress bar per epoch (tqdm if installed) with the running loss, then the epoch's logs.
+    """A progress bar per epoch (tqdm if installed) with the running loss, then every
+    value of the epoch's logs, wrapped at `width` columns (never cut).
 
-    Without tqdm, prints one line per epoch. `file` defaults to sys.stderr.
+    Without tqdm, prints the logs once per epoch. `file` defaults to sys.stderr.
     """
 
     order = 30
 
-    def __init__(self, file=None, refresh_every=10):
-        self.file, self.refresh_every = file, refresh_every
+    def __init__(self, file=None, refresh_every=10, width=88):
+        self.file, self.refresh_every, self.width = file, refresh_every, width
 
     def before_epoch(self, trainer):
-        total = len(trainer.train_loader) if hasattr(trainer.train_loader, "__len__") else None
-        self.bar = _make_bar(total, f"epoch {trainer.epoch + 1}", self.file or sys.stderr)
+        loader = trainer.train_loader
+        total = len(loader) if hasattr(loader, "__len__") else None
+        self.bar = _make_bar(total, f"epoch {trainer.epoch + 1}",
+                             self.file or sys.stderr, self.width)
         self.running, self.seen = 0.0, 0
 
     def after_batch(self, trainer):
@@ -148,15 +172,19 @@ class ProgressBar(Callback):
         if self.bar is not None:
             self.bar.update(1)
             if trainer.batch_index % self.refresh_every == 0:
-                self.bar.set_postfix_str(f"loss={self.running / self.seen:.4f}", refresh=False)
+                self.bar.set_postfix_str(f"loss={self.running / self.seen:.4f}",
+                                         refresh=False)
 
     def after_epoch(self, trainer):
+        file = self.file or sys.stderr
         if self.bar is not None:
-            self.bar.set_postfix_str(_format_logs(trainer.logs), refresh=False)
-            self.bar.delay = 0          # always print the epoch's final line, however fast it was
+            self.bar.set_postfix_str("", refresh=False)
+            self.bar.delay = 0      # always print the epoch's final line, however fast
             self.bar.close()
+            print(_format_logs(trainer.logs, self.width, "  "), file=file)
         else:
-            print(f"epoch {trainer.epoch + 1}: {_format_logs(trainer.logs)}", file=self.file or sys.stderr)
+            first = f"epoch {trainer.epoch + 1}: "
+            print(_format_logs(trainer.logs, self.width, first), file=file)
 
     def after_fit(self, trainer):
         # A fit cancelled mid-epoch never reaches after_epoch; close its bar here.
@@ -167,7 +195,7 @@ class ProgressBar(Callback):
 
 
 class CSVLogger(Callback):
-    "Write one CSV row per epoch (epoch number and every log value) to `path`, flushed each epoch."
+    "Write one CSV row per epoch (the epoch and every log value), flushed each epoch."
 
     order = 40
 
@@ -182,7 +210,8 @@ class CSVLogger(Callback):
         row = {"epoch": trainer.epoch + 1, **trainer.logs}
         if self.writer is None:
             self.fields = list(row)
-            self.writer = csv.DictWriter(self.file, fieldnames=self.fields, extrasaction="ignore")
+            self.writer = csv.DictWriter(self.file, fieldnames=self.fields,
+                                         extrasaction="ignore")
             if not self.append or self.file.tell() == 0:
                 self.writer.writeheader()
         self.writer.writerow(row)
@@ -193,13 +222,14 @@ class CSVLogger(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save a resumable checkpoint (Trainer.save_checkpoint) after each epoch, or only when
-    `monitor` improves (save_best_only). `path` may use {epoch} and log keys."""
+    """Save a resumable checkpoint (Trainer.save_checkpoint) after each epoch, or only
+    when `monitor` improves (save_best_only). `path` may use {epoch} and log keys."""
 
     order = 15
 
     def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=False):
-        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self.path, self.monitor = str(path), monitor
+        self.save_best_only = save_best_only
         self.mode = _resolve_mode(mode, monitor)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved = []
@@ -211,25 +241,31 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
-        path = self.path.format(epoch=trainer.epoch + 1, **trainer.logs)
+        try:
+            path = self.path.format(epoch=trainer.epoch + 1, **trainer.logs)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(f"ModelCheckpoint: cannot fill in the path {self.path!r} "
+                             f"({type(err).__name__}: {err}); it may use {{epoch}} and "
+                             f"the log keys {sorted(trainer.logs)}") from None
         trainer.save_checkpoint(path)
         self.saved.append(path)
 
 # %% ../nbs/05c_callbacks.ipynb #dc4a1a6a
 class TerminateOnNaN(Callback):
-    "Raise FloatingPointError naming the epoch and batch as soon as the loss is NaN or infinite."
+    "Raise FloatingPointError naming epoch and batch when the loss is NaN or infinite."
 
     order = -10
 
     def after_backward(self, trainer):
         if not math.isfinite(trainer.loss):
             raise FloatingPointError(
-                f"loss became {trainer.loss} at epoch {trainer.epoch + 1}, batch {trainer.batch_index + 1}; "
-                "training stopped before the update (weights are from the previous step)")
+                f"loss became {trainer.loss} at epoch {trainer.epoch + 1}, batch "
+                f"{trainer.batch_index + 1}; training stopped before the update "
+                "(weights are from the previous step)")
 
 
 class LambdaCallback(Callback):
-    """Callback from plain functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."""
+    "A callback from functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."
 
     def __init__(self, order=0, **hooks):
         for event, fn in hooks.items():

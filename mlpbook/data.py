@@ -13,7 +13,8 @@ from .init import as_generator
 
 # %% ../nbs/05a_data.ipynb #78c6df49
 class Dataset:
-    """Protocol: `__len__` and `__getitem__(i)` returning one example (a tuple of arrays).
+    """Protocol: `__len__` and `__getitem__(i)` returning one example (a tuple of
+    arrays).
 
     A dataset whose `__getitem__` also accepts an integer array or slice and
     returns the whole batch at once sets `batched = True`; the DataLoader then
@@ -33,20 +34,29 @@ class ArrayDataset(Dataset):
     """Examples stored as arrays sharing their first dimension (torch's TensorDataset).
 
     `ArrayDataset(X, y)[i]` is `(X[i], y[i])`; `i` may be an int, a slice or an
-    integer array, so a batch is one fancy-indexing operation.
+    integer array, so a batch is one fancy-indexing operation. Every array needs
+    a first dimension of the same length N (N = 0 is allowed, but a shuffling
+    DataLoader refuses an empty dataset).
     """
 
     batched = True
 
     def __init__(self, *arrays):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array")
+            raise ValueError("ArrayDataset needs at least one array, e.g. "
+                             "ArrayDataset(X, y)")
         self.arrays = tuple(np.asarray(a) for a in arrays)
-        n = len(self.arrays[0])
+        n = len(self.arrays[0]) if self.arrays[0].ndim else None
         for i, a in enumerate(self.arrays):
-            if a.ndim == 0 or len(a) != n:
-                raise ValueError(f"ArrayDataset: array 0 has {n} examples but array {i} has "
-                                 f"{len(a) if a.ndim else 'no'} (shape {a.shape})")
+            if a.ndim == 0:
+                raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); "
+                                 "every "
+                                 "array needs a first dimension indexing the examples")
+            if len(a) != n:
+                raise ValueError(f"ArrayDataset: array 0 has {n} examples but array "
+                                 f"{i} "
+                                 f"has {len(a)} (shapes {self.arrays[0].shape} and "
+                                 f"{a.shape})")
 
     def __len__(self):
         return len(self.arrays[0])
@@ -56,7 +66,7 @@ class ArrayDataset(Dataset):
 
 
 class Subset(Dataset):
-    "The examples of `dataset` at `indices` (as torch.utils.data.Subset); batched if the dataset is."
+    "The examples of `dataset` at `indices` (torch's Subset); batched if `dataset` is."
 
     def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
@@ -72,36 +82,92 @@ class Subset(Dataset):
 
 # %% ../nbs/05a_data.ipynb #41f0ea84
 def default_collate(items):
-    "Stack a list of examples (tuples of arrays or scalars) field by field into batch arrays."
+    "Stack a list of examples (tuples of arrays or scalars) field by field into arrays."
     first = items[0]
     if isinstance(first, tuple):
         return tuple(np.stack([item[k] for item in items]) for k in range(len(first)))
     return np.stack(items)
 
 
-class DataLoader:
-    """Iterate over a dataset in mini-batches (torch.utils.data.DataLoader, single process).
+def _check_generator(rng, generator, owner):
+    "The one random source among `rng=` (the book's name) and `generator=` (torch's)."
+    if rng is not None and generator is not None:
+        raise TypeError(f"{owner}: pass either rng= or generator= (the same thing), "
+                        "not both")
+    source = rng if generator is None else generator
+    name = "rng" if generator is None else "generator"
+    if source is not None and not isinstance(source, (np.random.Generator, int,
+                                                      np.integer)):
+        raise TypeError(f"{owner}: {name} must be an np.random.Generator, an int seed "
+                        "or "
+                        f"None, got {type(source).__name__}")
+    return source
 
-    dataset: a Dataset; batch_size: examples per batch; shuffle: new random order each
-    epoch, drawn from `rng` (an np.random.Generator or seed; torch calls it `generator`);
-    drop_last: drop the final incomplete batch. Batches of a batched dataset (e.g.
-    ArrayDataset) are produced by one indexing operation: contiguous slices (views)
-    when not shuffling, fancy indexing when shuffling.
+
+class DataLoader:
+    """Iterate over a dataset in mini-batches (torch.utils.data.DataLoader).
+
+    DataLoader(dataset, batch_size=1, shuffle=False, *, drop_last=False, rng=None,
+    generator=None, collate_fn=None). The first three arguments may be positional, as
+    in torch; the rest are keyword-only (torch's 4th positional is `sampler`).
+
+    dataset: a Dataset; batch_size: a positive int (examples per batch; floats, strings
+    and bools raise ValueError, as in torch); shuffle: a new random order each epoch;
+    drop_last: drop the final incomplete batch. The order is drawn from `rng`, an
+    np.random.Generator or int seed; `generator=` is torch's name for the same argument
+    and is accepted too (the book writes rng=). The generator is kept as `self.rng`.
+    Batches of a batched dataset (e.g. ArrayDataset) are produced by one indexing
+    operation: contiguous slices (views) when not shuffling, fancy indexing when
+    shuffling.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, rng=None, collate_fn=None):
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False,
+                 rng=None, generator=None, collate_fn=None):
+        if isinstance(dataset, tuple):
+            raise TypeError("DataLoader: dataset is a tuple; wrap arrays in a dataset "
+                            "first, "
+                            "e.g. DataLoader(ArrayDataset(X, y), batch_size=32)")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError("DataLoader: dataset must have __len__ and __getitem__ "
+                            "(e.g. "
+                            f"ArrayDataset(X, y)), got {type(dataset).__name__}")
+        if (isinstance(batch_size, (bool, np.bool_))
+                or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
+            raise ValueError("batch_size should be a positive integer value, "
+                             f"but got batch_size={batch_size}")  # torch's message
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)) and flag is not None:
+                raise ValueError(f"{name} should be a boolean value, but got "
+                                 f"{name}={flag!r}")
+        source = _check_generator(rng, generator, "DataLoader")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
-        self.rng = as_generator(rng) if shuffle else None
+        if self.shuffle and len(dataset) == 0:
+            raise ValueError("DataLoader: cannot shuffle an empty dataset (0 "
+                             "examples); "
+                             "check the data or the split that produced it")
+        self.rng = as_generator(source) if self.shuffle else None
         self.collate_fn = collate_fn or default_collate
+
+    @property
+    def generator(self):
+        "torch's name for `rng`."
+        return self.rng
 
     def __len__(self):
         n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        B = self.batch_size
+        return n // B if self.drop_last else math.ceil(n / B)
 
     def __iter__(self):
+        """Yield one epoch of batches. With n = len(self.dataset), B = self.batch_size:
+        order = self.rng.permutation(n) when shuffling (a new order each epoch), else
+        none; batch k covers positions k*B .. min((k+1)*B, n) - 1 of that order (the
+        last, shorter batch is skipped when self.drop_last). A dataset with
+        `batched = True` is indexed once per batch (a slice when not shuffling, so the
+        batch is a view; an index array when shuffling) and the result yielded as is,
+        e.g. (xb (b, ...), yb (b, ...)); any other dataset is read item by item and
+        the items stacked with self.collate_fn."""
         n, B = len(self.dataset), self.batch_size
         stop = (n // B) * B if self.drop_last else n
         order = self.rng.permutation(n) if self.shuffle else None
@@ -116,23 +182,27 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[int(i)] for i in idx])
 
 # %% ../nbs/05a_data.ipynb #93d4cc9b
-def random_split(dataset, lengths, rng=None):
+def random_split(dataset, lengths, rng=None, *, generator=None):
     """Split `dataset` into non-overlapping random `Subset`s of the given lengths.
 
     `lengths`: integers summing to len(dataset), or fractions summing to 1.
-    `rng`: np.random.Generator or seed (torch calls it `generator`).
+    `rng`: np.random.Generator or seed; `generator=` (torch's name) is accepted too.
     """
+    source = _check_generator(rng, generator, "random_split")
     n = len(dataset)
     lengths = list(lengths)
-    if all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1) and sum(lengths) != n:
+    fractions = all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1)
+    if fractions and sum(lengths) != n:
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n or any(int(l) != l or l < 0 for l in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be non-negative integers summing to "
-                         f"the dataset's length {n}, or fractions summing to 1")
-    order = as_generator(rng).permutation(n)
+        raise ValueError(f"random_split: lengths {lengths} must be non-negative "
+                         "integers "
+                         f"summing to the dataset's length {n}, or fractions summing "
+                         "to 1")
+    order = as_generator(source).permutation(n)
     bounds = np.cumsum([0] + [int(l) for l in lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -140,9 +210,10 @@ def random_split(dataset, lengths, rng=None):
 class Standardize:
     """Per-feature standardisation x' = (x - mean) / std, fitted on training data only.
 
-    fit(X) computes mean and std over axis 0 (X: (N, ...) array); transform keeps the
-    input's float dtype (float32 stays float32; integer input becomes float32).
-    Features with std < eps are divided by 1 instead.
+    fit(X) computes mean and std over axis 0 (X: (N, ...) numeric array without NaN or
+    inf, which raise ValueError); transform keeps the input's float dtype (float32
+    stays float32; integer input becomes float32). Features with std < eps are
+    divided by 1 instead.
     """
 
     def __init__(self, eps=1e-8):
@@ -151,33 +222,50 @@ class Standardize:
 
     def fit(self, X):
         X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError("Standardize.fit needs a numeric array, got dtype "
+                            f"{X.dtype}")
         if X.ndim < 1 or len(X) == 0:
-            raise ValueError(f"Standardize.fit needs a non-empty (N, ...) array, got shape {X.shape}")
+            raise ValueError("Standardize.fit needs a non-empty (N, ...) array, "
+                             f"got shape {X.shape}")
         # accumulate in float64 for accuracy, without materialising a float64 copy of X
-        self.mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
-        self.std = np.where(std < self.eps, 1.0, std)
+        with np.errstate(invalid="ignore", over="ignore"):    # checked just below
+            mean = X.mean(axis=0, dtype=np.float64)
+            std = X.std(axis=0, dtype=np.float64)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+            bad = ~np.isfinite(X)
+            where = np.argwhere(bad)
+            raise ValueError(f"Standardize.fit: X contains {int(bad.sum())} NaN or inf "
+                             "entries (the first at index "
+                             f"{tuple(int(i) for i in where[0])}); "
+                             "impute or drop them before fitting")
+        self.mean, self.std = mean, np.where(std < self.eps, 1.0, std)
         return self
 
     def _check(self, X):
         if self.mean is None:
-            raise RuntimeError("Standardize: call fit() on the training data before transform()")
+            raise RuntimeError("Standardize: call fit() on the training data before "
+                               "transform()")
         X = np.asarray(X)
         if X.shape[1:] != self.mean.shape:
-            raise ValueError(f"Standardize was fitted on features of shape {self.mean.shape}, got {X.shape[1:]}")
+            raise ValueError("Standardize was fitted on features of shape "
+                             f"{self.mean.shape}, "
+                             f"got {X.shape[1:]}")
         dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float32)
         return X, dtype
 
     def transform(self, X):
         X, dtype = self._check(X)
-        return ((X - self.mean.astype(dtype)) / self.std.astype(dtype)).astype(dtype, copy=False)
+        Z = (X - self.mean.astype(dtype)) / self.std.astype(dtype)
+        return Z.astype(dtype, copy=False)
 
     def fit_transform(self, X):
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X):
         X, dtype = self._check(X)
-        return (X * self.std.astype(dtype) + self.mean.astype(dtype)).astype(dtype, copy=False)
+        X = X * self.std.astype(dtype) + self.mean.astype(dtype)
+        return X.astype(dtype, copy=False)
 
     def state_dict(self):
         return {"mean": self.mean, "std": self.std}
@@ -186,8 +274,10 @@ class Standardize:
         self.mean, self.std = np.asarray(state["mean"]), np.asarray(state["std"])
 
 # %% ../nbs/05a_data.ipynb #8b06d5e9
-def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None, dtype=np.float32):
-    """K interleaved spirals in 2-D. Returns X (N, 2) of `dtype` and integer labels y (N,).
+def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None,
+                 dtype=np.float32):
+    """K interleaved spirals in 2-D. Returns X (N, 2) of `dtype` and integer labels
+    y (N,).
 
     Each arm has radius growing linearly from 0.05 to 1 while the angle sweeps
     `turns` full turns; `noise` is the std of Gaussian jitter added to the angle.
@@ -195,7 +285,8 @@ def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None, dt
     rng = as_generator(rng)
     r = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
     labels = np.repeat(np.arange(classes), n_per_class)
-    angle = (2 * np.pi * turns) * r + 2 * np.pi * labels / classes + rng.normal(0, noise, r.size)
+    angle = ((2 * np.pi * turns) * r + 2 * np.pi * labels / classes
+             + rng.normal(0, noise, r.size))
     X = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1).astype(dtype)
     return X, labels
 
@@ -205,8 +296,11 @@ def sine_target(x):
     return np.sin(2 * x) + 0.3 * x
 
 
-def make_sine_regression(n=200, low=-3.0, high=3.0, noise=0.3, rng=None, dtype=np.float32):
-    "n points x ~ U(low, high), y = sin(2x) + 0.3x + N(0, noise^2); returns X (n, 1) and y (n, 1)."
+def make_sine_regression(n=200, low=-3.0, high=3.0, noise=0.3, rng=None,
+                         dtype=np.float32):
+    """n points x ~ U(low, high), y = sin(2x) + 0.3x + N(0, noise^2).
+
+    Returns X (n, 1) and y (n, 1) of `dtype`."""
     rng = as_generator(rng)
     x = rng.uniform(low, high, (n, 1))
     y = sine_target(x) + rng.normal(0, noise, (n, 1))

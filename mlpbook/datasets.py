@@ -2,12 +2,15 @@
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_URL', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_SHA256', 'DEBIAN_FASHION_MNIST',
-           'parse_idx', 'read_idx_gz', 'default_cache_dir', 'candidate_dirs', 'find_fashion_mnist', 'download_file',
-           'load_fashion_mnist']
+           'AUTO_MPG_URL', 'AUTO_MPG_FILE', 'DEBIAN_VEGA_CARS', 'AUTO_MPG_ORIGINS', 'AUTO_MPG_FEATURES',
+           'AUTO_MPG_SHA256', 'parse_idx', 'read_idx_gz', 'default_cache_dir', 'candidate_dirs', 'find_fashion_mnist',
+           'download_file', 'load_fashion_mnist', 'parse_auto_mpg', 'parse_vega_cars', 'auto_mpg_digest',
+           'auto_mpg_candidates', 'find_auto_mpg', 'load_auto_mpg']
 
 # %% ../nbs/06a_datasets.ipynb #e166a0ef
 import gzip
 import hashlib
+import json
 import os
 import struct
 import tempfile
@@ -27,64 +30,77 @@ FASHION_MNIST_FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
-# SHA-256 of each file's *uncompressed* IDX content. Checking the content rather than the
-# .gz bytes accepts any gzip compression of the same data (Debian's package recompresses).
+# SHA-256 of each file's *uncompressed* IDX content. Checking the content rather than
+# the .gz bytes accepts any gzip compression of the same data (Debian's package
+# recompresses).
 FASHION_MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte.gz":
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz":
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz":
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz":
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 # %% ../nbs/06a_datasets.ipynb #5a536d3e
 def parse_idx(data, name="IDX data"):
-    """Parse the bytes of an (uncompressed) IDX file into a uint8 array, validating the header.
+    """Parse the bytes of an (uncompressed) IDX file into a uint8 array, validating
+    the header.
 
-    Raises ValueError naming `name` for a bad magic number, an unsupported type, or a length
-    that does not match the header's dimensions (a truncated or padded file).
+    Raises ValueError naming `name` for a bad magic number, an unsupported type, or a
+    length that does not match the header's dimensions (a truncated or padded file).
     """
     if len(data) < 4:
         raise ValueError(f"{name}: only {len(data)} bytes, too short for an IDX header")
     if data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{name}: not an IDX file (magic number starts with {data[:2].hex()}, expected 0000)")
+        raise ValueError(f"{name}: not an IDX file (magic number starts with "
+                         f"{data[:2].hex()}, expected 0000)")
     type_code, ndim = data[2], data[3]
     if type_code != 0x08:
-        raise ValueError(f"{name}: IDX type code 0x{type_code:02x} is not supported (only 0x08, unsigned bytes)")
+        raise ValueError(f"{name}: IDX type code 0x{type_code:02x} is not supported "
+                         "(only 0x08, unsigned bytes)")
     if ndim == 0 or len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{name}: IDX header declares {ndim} dimensions but the file ends before their sizes")
+        raise ValueError(f"{name}: IDX header declares {ndim} dimensions but the file "
+                         "ends before their sizes")
     dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     expected = 4 + 4 * ndim + int(np.prod(dims, dtype=np.int64))
     if len(data) != expected:
-        raise ValueError(f"{name}: header says shape {dims} ({expected} bytes) but the file has "
-                         f"{len(data)} bytes: truncated or corrupted")
+        raise ValueError(f"{name}: header says shape {dims} ({expected} bytes) but the "
+                         f"file has {len(data)} bytes: truncated or corrupted")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def read_idx_gz(path, sha256=None):
-    "Decompress and parse a .gz IDX file; if `sha256` is given, verify the uncompressed content first."
+    """Decompress and parse a .gz IDX file; if `sha256` is given, verify the
+    uncompressed content first."""
     path = Path(path)
     try:
         with gzip.open(path, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot decompress ({err}); the file is corrupted or truncated") from None
+        raise ValueError(f"{path}: cannot decompress ({err}); "
+                         "the file is corrupted or truncated") from None
     if sha256 is not None:
         digest = hashlib.sha256(data).hexdigest()
         if digest != sha256:
-            raise ValueError(f"{path}: SHA-256 of the content is {digest}, expected {sha256}; "
-                             "the file is corrupted or not the original")
+            raise ValueError(f"{path}: SHA-256 of the content is {digest}, "
+                             f"expected {sha256}; the file is corrupted or not the "
+                             "original")
     return parse_idx(data, str(path))
 
 # %% ../nbs/06a_datasets.ipynb #ae0ece47
-def default_cache_dir():
-    "~/.cache/mlpbook/fashion-mnist (or $XDG_CACHE_HOME/mlpbook/fashion-mnist)."
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mlpbook" / "fashion-mnist"
+def default_cache_dir(name="fashion-mnist"):
+    "~/.cache/mlpbook/<name> (or under $XDG_CACHE_HOME); by default for Fashion-MNIST."
+    home_cache = os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or home_cache
+    return Path(base) / "mlpbook" / name
 
 
 def candidate_dirs(root=None):
-    "The folders searched for the files, in order: root, $MLPBOOK_DATA, the user cache, Debian's."
+    "Folders searched, in order: root, $MLPBOOK_DATA, the user cache, Debian's."
     dirs = []
     if root is not None:
         dirs.append(Path(root))
@@ -110,14 +126,17 @@ def _progress(total, desc):
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False)
 
 
-def download_file(url, dest, sha256=None, timeout=60, progress=True):
-    """Download `url` to `dest` via a temporary file in the same folder; verify the uncompressed
-    content's SHA-256 (for .gz files) before renaming into place. Returns dest."""
+def download_file(url, dest, sha256=None, timeout=60, progress=True, verify=None):
+    """Download `url` to `dest` via a temporary file in the same folder; verify the
+    uncompressed content's SHA-256 (for .gz files) before renaming into place.
+    `verify(tmp_path)`, if given, replaces that check: it raises ValueError to reject
+    the file. Returns dest."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with os.fdopen(fd, "wb") as out, \
+                urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             bar = _progress(total, dest.name) if progress else None
             while True:
@@ -129,11 +148,12 @@ def download_file(url, dest, sha256=None, timeout=60, progress=True):
                     bar.update(len(chunk))
             if bar is not None:
                 bar.close()
-        if sha256 is not None:
+        if verify is not None or sha256 is not None:
             try:
-                read_idx_gz(tmp, sha256)
+                verify(tmp) if verify is not None else read_idx_gz(tmp, sha256)
             except ValueError as err:
-                raise ValueError(f"download of {url} failed verification, nothing was saved: {err}") from None
+                raise ValueError(f"download of {url} failed verification, "
+                                 f"nothing was saved: {err}") from None
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
@@ -147,24 +167,27 @@ def _missing_error(searched, reason):
     return FileNotFoundError(
         "Fashion-MNIST was not found and could not be downloaded"
         + (f" ({reason})" if reason else "") + ".\nSearched:\n" + places + "\n"
-        "Provide the four .gz files (" + ", ".join(FASHION_MNIST_FILES.values()) + ") in one of four ways:\n"
+        "Provide the four .gz files (" + ", ".join(FASHION_MNIST_FILES.values())
+        + ") in one of four ways:\n"
         "  1. pass root='/path/to/folder' to load_fashion_mnist;\n"
         "  2. set the environment variable MLPBOOK_DATA=/path/to/folder;\n"
-        f"  3. put them in the cache folder {default_cache_dir()} (a download goes there automatically);\n"
+        f"  3. put them in the cache folder {default_cache_dir()} "
+        "(a download goes there automatically);\n"
         "  4. on Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist "
         f"(installs them in {DEBIAN_FASHION_MNIST})."
     )
 
 
-def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL, checksums=FASHION_MNIST_SHA256,
-                       timeout=60, progress=True):
+def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL,
+                       checksums=FASHION_MNIST_SHA256, timeout=60, progress=True):
     """Load Fashion-MNIST as the original uint8 arrays.
 
-    Returns ((X_train, y_train), (X_test, y_test), class_names): X_train (60000, 28, 28) uint8,
-    y_train (60000,) uint8 in 0..9, X_test (10000, 28, 28), y_test (10000,), and the 10 class names.
-    Files are looked for offline first (see `candidate_dirs`); if absent and `download` is true
-    they are downloaded from `base_url` into `root` or the user cache, each verified by SHA-256.
-    `checksums` maps file name to the SHA-256 of its uncompressed content (None: no check).
+    Returns ((X_train, y_train), (X_test, y_test), class_names): X_train
+    (60000, 28, 28) uint8, y_train (60000,) uint8 in 0..9, X_test (10000, 28, 28),
+    y_test (10000,), and the 10 class names. Files are looked for offline first (see
+    `candidate_dirs`); if absent and `download` is true they are downloaded from
+    `base_url` into `root` or the user cache, each verified by SHA-256. `checksums`
+    maps file name to the SHA-256 of its uncompressed content (None: no check).
     """
     folder = find_fashion_mnist(root)
     if folder is None:
@@ -178,15 +201,174 @@ def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL, che
                     download_file(base_url.rstrip("/") + "/" + name, folder / name,
                                   (checksums or {}).get(name), timeout, progress)
         except (urllib.error.URLError, OSError) as err:
-            raise _missing_error(searched, f"download from {base_url} failed: {err}") from err
+            raise _missing_error(searched,
+                                 f"download from {base_url} failed: {err}") from err
     arrays = {key: read_idx_gz(folder / name, (checksums or {}).get(name))
               for key, name in FASHION_MNIST_FILES.items()}
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
-            raise ValueError(f"{folder}: {split} images {images.shape} and labels {labels.shape} do not match "
-                             "Fashion-MNIST's layout (n, 28, 28) and (n,)")
+        if (images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1
+                or len(images) != len(labels)):
+            raise ValueError(f"{folder}: {split} images {images.shape} and labels "
+                             f"{labels.shape} do not match Fashion-MNIST's layout "
+                             "(n, 28, 28) and (n,)")
         if labels.size and labels.max() >= len(FASHION_MNIST_CLASSES):
-            raise ValueError(f"{folder}: {split} labels contain {labels.max()}, expected 0..9")
+            raise ValueError(f"{folder}: {split} labels contain {labels.max()}, "
+                             "expected 0..9")
     return ((arrays["train_images"], arrays["train_labels"]),
             (arrays["test_images"], arrays["test_labels"]), FASHION_MNIST_CLASSES)
+
+# %% ../nbs/06a_datasets.ipynb #919060ea
+AUTO_MPG_URL = ("https://archive.ics.uci.edu/ml/machine-learning-databases/"
+                "auto-mpg/auto-mpg.data")
+AUTO_MPG_FILE = "auto-mpg.data"
+DEBIAN_VEGA_CARS = "/usr/lib/python3/dist-packages/vega_datasets/_data/cars.json"
+AUTO_MPG_ORIGINS = ("USA", "Europe", "Japan")          # UCI codes 1, 2, 3
+AUTO_MPG_FEATURES = ("cylinders", "displacement", "horsepower", "weight",
+                     "acceleration", "model_year",
+                     "origin_usa", "origin_europe", "origin_japan")
+# SHA-256 of the *table*, not of the file's bytes: the 398 cars with a known mpg, in
+# file order, one canonical line each (see `auto_mpg_digest`). The UCI file and
+# Debian's JSON copy hold the same table in two formats: one checksum verifies both.
+AUTO_MPG_SHA256 = "a7f09d2582684c584dbad26af576675ee300ed9e79f6302b6a72557f91431c11"
+
+# %% ../nbs/06a_datasets.ipynb #f72ec611
+def parse_auto_mpg(text, name="auto-mpg.data"):
+    """Parse UCI's `auto-mpg.data` into a list of records.
+
+    Each line holds eight whitespace-separated numbers (mpg, cylinders, displacement,
+    horsepower, weight, acceleration, model year 70..82, origin 1..3), then the car's
+    name in double quotes. A missing value is written `?` (horsepower, six times) and
+    becomes NaN. A record is the tuple (mpg, cylinders, displacement, horsepower,
+    weight, acceleration, year, origin, car_name). Raises ValueError naming the line.
+    """
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields, _, rest = line.partition('"')
+        values = fields.split()
+        if len(values) != 8 or not rest.endswith('"'):
+            raise ValueError(f"{name}, line {number}: expected 8 numbers and a quoted "
+                             f"name, got {line[:60]!r}")
+        try:
+            nums = [np.nan if v == "?" else float(v) for v in values]
+        except ValueError:
+            raise ValueError(f"{name}, line {number}: not a number in "
+                             f"{line[:60]!r}") from None
+        if nums[7] not in (1.0, 2.0, 3.0) or np.isnan(nums[1]) or np.isnan(nums[6]):
+            raise ValueError(f"{name}, line {number}: bad cylinders/year/origin in "
+                             f"{line[:60]!r}")
+        records.append((*nums[:6], int(nums[6]), int(nums[7]), rest[:-1]))
+    return records
+
+
+def parse_vega_cars(data, name="cars.json"):
+    """Parse the JSON copy of the same table that the vega-datasets package ships.
+
+    It is UCI's `auto-mpg.data-original`: 406 cars, 8 of them without mpg (null), with
+    named origins and years as "1970-01-01". Returns records as `parse_auto_mpg` does.
+    """
+    try:
+        rows = json.loads(data)
+    except ValueError as err:
+        raise ValueError(f"{name}: not valid JSON ({err}); "
+                         "the file is corrupted") from None
+    keys = ("Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower",
+            "Weight_in_lbs", "Acceleration")
+    records = []
+    for i, row in enumerate(rows):
+        try:
+            nums = [np.nan if row[k] is None else float(row[k]) for k in keys]
+            year = int(str(row["Year"])[:4]) - 1900
+            origin = AUTO_MPG_ORIGINS.index(row["Origin"]) + 1
+            records.append((*nums, year, origin, str(row["Name"])))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{name}: record {i} is not a car of the Auto MPG table "
+                             f"({err!r})") from None
+    return records
+
+
+def auto_mpg_digest(records):
+    """SHA-256 of the table in canonical form: the cars with a known mpg, in order,
+    one line each, numbers with two decimals, `?` for a missing value, then the name."""
+    def fmt(v):
+        return "?" if np.isnan(v) else f"{v:.2f}"
+    lines = (" ".join([*map(fmt, r[:6]), str(r[6]), str(r[7]), r[8]]) + "\n"
+             for r in records if not np.isnan(r[0]))
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+# %% ../nbs/06a_datasets.ipynb #b618f4dc
+def _read_auto_mpg(path, sha256):
+    "Records from a UCI text file or a vega JSON file, verified against `sha256`."
+    path = Path(path)
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        records = parse_vega_cars(data, str(path))
+    else:
+        records = parse_auto_mpg(data.decode("ascii", errors="replace"), str(path))
+    if sha256 is not None:
+        digest = auto_mpg_digest(records)
+        if digest != sha256:
+            raise ValueError(f"{path}: SHA-256 of the table is {digest}, "
+                             f"expected {sha256}; the file is corrupted or not the "
+                             "original")
+    return records
+
+
+def auto_mpg_candidates(root=None):
+    """The files `load_auto_mpg` tries, in order: root/auto-mpg.data,
+    $MLPBOOK_DATA/auto-mpg.data, the user cache, Debian's vega-datasets JSON."""
+    paths = [Path(d) / AUTO_MPG_FILE for d in candidate_dirs(root)[:-2]]
+    paths += [default_cache_dir("auto-mpg") / AUTO_MPG_FILE, Path(DEBIAN_VEGA_CARS)]
+    return paths
+
+
+def find_auto_mpg(root=None):
+    "The first existing candidate file, or None."
+    return next((p for p in auto_mpg_candidates(root) if p.is_file()), None)
+
+# %% ../nbs/06a_datasets.ipynb #58dbd640
+def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SHA256,
+                  missing="drop", dtype=np.float32, timeout=60, progress=True):
+    """Load the UCI Auto MPG data as arrays: `X, y, feature_names = load_auto_mpg()`.
+
+    X (n, 9) of `dtype`: cylinders, displacement (cu. in.), horsepower, weight (lb),
+    acceleration (s for 0-60 mph), model year (70..82), and origin one-hot encoded as
+    three 0/1 columns (USA, Europe, Japan); y (n,) miles per gallon; the 9 names.
+    Missing values, handled explicitly: the 8 cars without mpg (only in the JSON copy)
+    are always dropped, since they have no target. Six cars lack horsepower: with
+    `missing="drop"` (default) they are dropped, n = 392; with `missing="keep"` they
+    stay with NaN horsepower, n = 398, for the caller to impute *inside* each
+    training fold. Looked for offline first (`auto_mpg_candidates`), downloaded from
+    `url` into `root` or the user cache only when absent; every source is verified
+    against `sha256` (None: no check).
+    """
+    if missing not in ("drop", "keep"):
+        raise ValueError("load_auto_mpg: missing must be 'drop' or 'keep', "
+                         f"got {missing!r}")
+    path = find_auto_mpg(root)
+    if path is None:
+        searched = auto_mpg_candidates(root)
+        places = "\n".join(f"  - {p}" for p in searched)
+        hint = ("Auto MPG was not found{}.\nSearched:\n" + places + "\nPut UCI's "
+                f"{AUTO_MPG_FILE} in one of the first three places, or on "
+                "Debian/Ubuntu: sudo apt-get install python3-vega-datasets.")
+        if not download:
+            raise FileNotFoundError(hint.format(" (download=False)"))
+        folder = Path(root) if root is not None else default_cache_dir("auto-mpg")
+        path = folder / AUTO_MPG_FILE
+        try:
+            download_file(url, path, timeout=timeout, progress=progress,
+                          verify=lambda tmp: _read_auto_mpg(tmp, sha256))
+        except (urllib.error.URLError, OSError) as err:
+            reason = f" and the download from {url} failed: {err}"
+            raise FileNotFoundError(hint.format(reason)) from err
+    records = [r for r in _read_auto_mpg(path, sha256) if not np.isnan(r[0])]
+    if missing == "drop":
+        records = [r for r in records if not np.isnan(r[3])]
+    table = np.array([r[:7] for r in records], dtype=np.float64)
+    origin = np.array([r[7] for r in records])
+    onehot = (origin[:, None] == np.arange(1, 4)).astype(np.float64)
+    X = np.concatenate([table[:, 1:7], onehot], axis=1).astype(dtype)
+    return X, table[:, 0].astype(dtype), AUTO_MPG_FEATURES

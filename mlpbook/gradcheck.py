@@ -5,6 +5,7 @@ __all__ = ['GradcheckError', 'numerical_grad', 'compare_gradients', 'gradcheck']
 
 # %% ../nbs/01b_gradcheck.ipynb #a8fb7fe2
 import copy
+import warnings
 
 import numpy as np
 
@@ -13,12 +14,31 @@ class GradcheckError(AssertionError):
     "Analytic and numerical gradients disagree."
 
 
+def _check_step(eps, x):
+    "eps > 0 and finite; x a float array (perturbed in place: an int one loses eps)."
+    if not (isinstance(eps, (int, float, np.floating)) and 0 < eps < np.inf):
+        raise ValueError(f"numerical_grad: eps must be a finite number > 0, "
+                         f"got {eps!r}")
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"numerical_grad: x must be a floating-point NumPy array that "
+                        f"f reads (it is perturbed in place), got {kind}; an integer "
+                        "array would round x + eps back to x: use x.astype(np.float64)")
+    if x.dtype.itemsize < 8:
+        warnings.warn(f"numerical_grad: x is {x.dtype}; a step of {eps:g} is only a "
+                      "few units in the last place, so central differences are "
+                      "inaccurate: check gradients in float64 (gradcheck does)",
+                      stacklevel=3)
+
+
 def numerical_grad(f, x, eps=1e-6):
-    """Central-difference gradient of the scalar function `f()` with respect to array `x`.
+    """Central-difference gradient of the scalar function `f()` with respect to `x`.
 
     `x` is perturbed in place, one entry at a time, and restored; `f` must read
-    it. Returns a float64 array of `x`'s shape: (f(x+eps) - f(x-eps)) / (2 eps).
+    it. Returns a float64 array of `x`'s shape whose entry i is
+    (f() with x[i] + eps  -  f() with x[i] - eps) / (2 eps).
     """
+    _check_step(eps, x)
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
         old = x[idx]
@@ -31,27 +51,46 @@ def numerical_grad(f, x, eps=1e-6):
     return grad
 
 
+def _first_nonfinite(name, which, values):
+    "Raise GradcheckError if `values` holds a NaN or inf, naming where."
+    bad = ~np.isfinite(values)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        hint = ("the function itself is not finite near this point"
+                if which == "numerical" else "backward produced it")
+        raise GradcheckError(
+            f"gradcheck failed for {name}[{', '.join(map(str, idx))}]: the {which} "
+            f"gradient is {values[idx]} ({int(bad.sum())} of {values.size} entries "
+            f"are NaN or inf; {hint})")
+
+
 def compare_gradients(name, analytic, numerical, atol=1e-6, rtol=1e-4):
     """Raise `GradcheckError` naming the worst entry where |a - n| > atol + rtol |n|.
 
-    Returns the worst ratio |a - n| / (atol + rtol |n|) (below 1 means pass).
+    A NaN or inf anywhere in either gradient is a failure too. Returns the
+    worst ratio |a - n| / (atol + rtol |n|) (below 1 means pass).
     """
     analytic = np.asarray(analytic, dtype=np.float64)
+    numerical = np.asarray(numerical, dtype=np.float64)
     if analytic.shape != numerical.shape:
-        raise GradcheckError(f"gradient of {name} has shape {analytic.shape}, expected {numerical.shape}")
+        raise GradcheckError(f"gradient of {name} has shape {analytic.shape}, "
+                             f"expected {numerical.shape}")
+    _first_nonfinite(name, "analytic", analytic)
+    _first_nonfinite(name, "numerical", numerical)
+    if analytic.size == 0:
+        return 0.0
     diff = np.abs(analytic - numerical)
     ratio = diff / (atol + rtol * np.abs(numerical))
-    if ratio.size == 0:
-        return 0.0
     worst = np.unravel_index(np.argmax(ratio), ratio.shape)
-    if not np.all(np.isfinite(analytic)) or ratio[worst] > 1:
+    if ratio[worst] > 1:
         a, n = analytic[worst], numerical[worst]
-        bad = int(np.count_nonzero(~(ratio <= 1)))
+        bad = int(np.count_nonzero(ratio > 1))
         rel = diff[worst] / max(abs(a), abs(n), 1e-300)
         raise GradcheckError(
-            f"gradcheck failed for {name}[{', '.join(map(str, worst))}]: analytic {a:.10g}, "
-            f"numerical {n:.10g}, |difference| {diff[worst]:.3g}, relative error {rel:.3g} "
-            f"(tolerance atol={atol}, rtol={rtol}); {bad} of {ratio.size} entries of {name} disagree")
+            f"gradcheck failed for {name}[{', '.join(map(str, worst))}]: "
+            f"analytic {a:.10g}, numerical {n:.10g}, |difference| {diff[worst]:.3g}, "
+            f"relative error {rel:.3g} (tolerance atol={atol}, rtol={rtol}); "
+            f"{bad} of {ratio.size} entries of {name} disagree")
     return float(ratio[worst])
 
 
@@ -64,18 +103,29 @@ def _as_float64(module):
 
 
 def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=True):
-    """Check `module.backward` against central differences, for the input and every parameter.
+    """Check `module.backward` against central differences, for the input and every
+    parameter.
 
     Works on a float64 copy of `module` (the original is untouched) and a float64
     copy of `x`. The scalar being differentiated is L = sum(module(x) * R) for a
     fixed random R (seeded by `seed`), so dL/d(output) = R. An entry fails when
-    |analytic - numerical| > atol + rtol * |numerical|; the first array with a
-    failing entry raises `GradcheckError` naming the array ("input" or the
-    parameter's dotted name), the index and both values.
-    Returns True when every gradient agrees.
+    |analytic - numerical| > atol + rtol * |numerical|, and any NaN or inf in
+    either gradient fails; the first array with a failing entry raises
+    `GradcheckError` naming the array ("input" or the parameter's dotted name),
+    the index and both values. Returns True when every gradient agrees.
     """
+    for label, value in (("atol", atol), ("rtol", rtol)):
+        if not (isinstance(value, (int, float, np.floating)) and 0 <= value < np.inf):
+            raise ValueError(f"gradcheck: {label} must be a finite number >= 0, "
+                             f"got {value!r}")
     model = _as_float64(module)
     x = np.array(x, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError(f"gradcheck: x has shape {x.shape}, no entries to perturb; "
+                         "pass a batch with at least one example")
+    if not check_input and not model.parameters():
+        raise ValueError(f"gradcheck: {type(module).__name__} has no parameters and "
+                         "check_input=False, so nothing would be checked")
     y = model(x)
     R = np.random.default_rng(seed).standard_normal(np.shape(y))
 
@@ -86,6 +136,9 @@ def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=Tru
         return float(np.sum(model(x) * R))
 
     if check_input:
+        if grad_x is None:
+            raise GradcheckError(f"{type(module).__name__}.backward returned None, "
+                                 "not the input gradient (check_input=False skips it)")
         compare_gradients("input", grad_x, numerical_grad(loss, x, eps), atol, rtol)
     for name, p in model.named_parameters():
         compare_gradients(name, p.grad, numerical_grad(loss, p.data, eps), atol, rtol)

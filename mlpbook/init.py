@@ -15,18 +15,21 @@ import numpy as np
 
 # %% ../nbs/01a_init.ipynb #bc9c84da
 def as_generator(rng=None):
-    "Return `rng` if it is an `np.random.Generator`, else `np.random.default_rng(rng)` for an int seed or None."
+    """Return `rng` if it is an `np.random.Generator`, else
+    `np.random.default_rng(rng)` for an int seed or None."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be an np.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(f"rng must be an np.random.Generator, an int seed or None, "
+                    f"got {type(rng).__name__}")
 
 
 def calculate_fan_in_and_fan_out(shape):
     "Fans of a weight of shape (fan_in, fan_out, *receptive_field)."
     if len(shape) < 2:
-        raise ValueError(f"fan-in and fan-out need a shape with at least 2 dimensions, got {tuple(shape)}")
+        raise ValueError(f"fan-in and fan-out need a shape with at least 2 "
+                         f"dimensions, got {tuple(shape)}")
     receptive = math.prod(shape[2:])
     return shape[0] * receptive, shape[1] * receptive
 
@@ -40,6 +43,9 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if isinstance(param, bool) or not (param is None
+                                            or isinstance(param, (int, float))):
+            raise ValueError(f"negative_slope {param!r} not a valid number")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
@@ -73,11 +79,17 @@ def constant(shape, value, rng=None, dtype=np.float32):
 
 def normal(shape, mean=0.0, std=1.0, rng=None, dtype=np.float32):
     "Independent N(mean, std^2) entries."
+    if not std >= 0:                                   # NaN fails too
+        raise ValueError(f"normal: std must be >= 0, got {std} (torch: normal expects "
+                         "std >= 0.0)")
     return _standard_normal(shape, rng, dtype) * float(std) + float(mean)
 
 
 def uniform(shape, a=0.0, b=1.0, rng=None, dtype=np.float32):
     "Independent U(a, b) entries (torch's `uniform_` defaults a=0, b=1)."
+    if not a <= b:
+        raise ValueError(f"uniform: expects a <= b (the range [a, b)), "
+                         f"got a={a}, b={b}")
     return _unit_uniform(shape, rng, dtype) * float(b - a) + float(a)
 
 
@@ -99,18 +111,24 @@ def xavier_uniform(shape, gain=1.0, rng=None, dtype=np.float32):
 def xavier_normal(shape, gain=1.0, rng=None, dtype=np.float32):
     "Glorot normal: std = gain * sqrt(2 / (fan_in + fan_out))."
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
-    return normal(shape, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng, dtype=dtype)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return normal(shape, 0.0, std, rng=rng, dtype=dtype)
 
 
-def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None, dtype=np.float32):
-    "He uniform: U(-b, b) with b = gain * sqrt(3 / fan); the defaults give gain sqrt(2), for ReLU."
+def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
+                    rng=None, dtype=np.float32):
+    """He uniform: U(-b, b) with b = gain * sqrt(3 / fan); the defaults give
+    gain sqrt(2), for ReLU."""
     bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity)
     return uniform(shape, -bound, bound, rng=rng, dtype=dtype)
 
 
-def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None, dtype=np.float32):
-    "He normal: std = gain / sqrt(fan); the defaults give std = sqrt(2 / fan_in), for ReLU."
-    return normal(shape, 0.0, _kaiming_std(shape, a, mode, nonlinearity), rng=rng, dtype=dtype)
+def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
+                   rng=None, dtype=np.float32):
+    """He normal: std = gain / sqrt(fan); the defaults give std = sqrt(2 / fan_in),
+    for ReLU."""
+    std = _kaiming_std(shape, a, mode, nonlinearity)
+    return normal(shape, 0.0, std, rng=rng, dtype=dtype)
 
 
 def lecun_normal(shape, rng=None, dtype=np.float32):
@@ -144,11 +162,12 @@ INITIALIZERS = {
 
 
 def get_initializer(init):
-    "Look up an initialiser by name, or pass a callable `init(shape, rng=, dtype=)` through."
+    "Look up an initialiser by name; a callable `init(shape, rng=, dtype=)` passes."
     if callable(init):
         return init
     try:
         return INITIALIZERS[init]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown initialiser {init!r}; choose one of {sorted(INITIALIZERS)} "
-                         "or pass a function init(shape, rng=, dtype=)") from None
+        raise ValueError(f"unknown initialiser {init!r}; choose one of "
+                         f"{sorted(INITIALIZERS)} or pass a function "
+                         "init(shape, rng=, dtype=)") from None

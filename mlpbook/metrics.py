@@ -8,107 +8,220 @@ __all__ = ['METRICS', 'accuracy', 'top_k_accuracy', 'confusion_matrix', 'precisi
 import numpy as np
 
 # %% ../nbs/05b_metrics.ipynb #11477052
-def _labels(y_pred):
-    "Predicted labels from labels (N,) or scores (N, C)."
-    y_pred = np.asarray(y_pred)
-    return y_pred.argmax(axis=1) if y_pred.ndim == 2 else y_pred
+def _array(a, name, role):
+    "`a` as a numeric array with at least one example; NaN, inf and strings refused."
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {role} must be numeric, got dtype {a.dtype}")
+    if a.ndim == 0 or len(a) == 0:
+        raise ValueError(f"{name}: {role} is empty: needs at least one example, got "
+                         f"shape {a.shape}")
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: {role} contains NaN or inf")
+    return a
 
 
-def _check_pair(y_true, y_pred, name):
-    y_true = np.asarray(y_true)
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"{name}: {len(y_true)} targets but {len(y_pred)} predictions")
-    if len(y_true) == 0:
-        raise ValueError(f"{name}: empty input")
-    return y_true
+def _as_labels(a, name, role):
+    "Integer class labels (N,) from labels (N,) or (N, 1) holding integral values >= 0."
+    a = a.reshape(-1)
+    if a.dtype.kind == "f" and np.any(a != np.round(a)):
+        raise ValueError(f"{name}: {role} of shape (N,) or (N, 1) must be integer "
+                         "class labels, got non-integral values such as "
+                         f"{a[a != np.round(a)][0]}")
+    labels = a.astype(np.int64)
+    if labels.min() < 0:
+        hint = " (for binary logits pass threshold=0.0)" if role == "y_pred" else ""
+        raise ValueError(f"{name}: class labels must be >= 0, got {labels.min()} in "
+                         f"{role}{hint}")
+    return labels
 
 
-def accuracy(y_true, y_pred):
-    "Fraction of correct predictions. y_pred: labels (N,) or scores (N, C) (argmax is taken)."
-    y_pred = _labels(y_pred)
-    y_true = _check_pair(y_true, y_pred, "accuracy")
-    return float(np.mean(y_true == y_pred))
+def _true_labels(y_true, name):
+    """Labels from `y_true`: labels (N,) or (N, 1), or one-hot rows (N, C) with C >= 2.
+    Returns (labels (N,), C or None)."""
+    y = _array(y_true, name, "y_true")
+    if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+        return _as_labels(y, name, "y_true"), None
+    if y.ndim == 2 and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
+        return y.argmax(axis=1), y.shape[1]
+    raise ValueError(f"{name}: y_true must be labels (N,) or (N, 1) or one-hot (N, C) "
+                     f"(rows of 0s with a single 1), got shape {y.shape}")
+
+
+def _pred_labels(y_pred, name, threshold=None):
+    """Predicted labels (N,) and the number of scored classes (or None) from y_pred:
+    - scores (N, C), C >= 2 (logits or probabilities): the argmax of each row;
+    - binary scores (N, 1), or (N,) floats that are not all integers: class 1 where
+      y_pred > threshold. threshold=None means 0.5 if every value lies in [0, 1]
+      (probabilities), else 0.0 (logits); pass threshold=0.0 for logits that
+      might all lie in [0, 1];
+    - labels (N,): integers >= 0 (an integer dtype, or floats with integral values).
+    """
+    p = _array(y_pred, name, "y_pred")
+    if p.ndim == 2 and p.shape[1] >= 2:
+        return p.argmax(axis=1), p.shape[1]
+    if p.ndim == 2 and p.shape[1] == 1 or (p.ndim == 1 and (
+            threshold is not None or p.dtype.kind == "f" and np.any(p != np.round(p)))):
+        p = p.reshape(-1)
+        if threshold is None:
+            threshold = 0.5 if p.min() >= 0 and p.max() <= 1 else 0.0
+        return (p > threshold).astype(np.int64), 2
+    if p.ndim == 1:
+        return _as_labels(p, name, "y_pred"), None
+    raise ValueError(f"{name}: y_pred must be labels (N,), binary scores (N,) or (N, "
+                     "1), "
+                     f"or class scores (N, C), got shape {p.shape}")
+
+
+def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
+    "Checked (true labels, predicted labels, number of classes C) for a metric."
+    t, c_true = _true_labels(y_true, name)
+    p, c_pred = _pred_labels(y_pred, name, threshold)
+    if len(t) != len(p):
+        raise ValueError(f"{name}: {len(t)} targets but {len(p)} predictions "
+                         f"(y_true {np.shape(y_true)}, y_pred {np.shape(y_pred)})")
+    if c_true and c_pred and c_true != c_pred:
+        raise ValueError(f"{name}: one-hot y_true has {c_true} classes but y_pred "
+                         "scores "
+                         f"{c_pred} (y_true {np.shape(y_true)}, y_pred "
+                         f"{np.shape(y_pred)})")
+    C = num_classes or c_true or c_pred or int(max(t.max(), p.max())) + 1
+    if int(C) != C or C < 1:
+        raise ValueError(f"{name}: num_classes must be a positive integer, got "
+                         f"{num_classes!r}")
+    for labels, role in ((t, "y_true"), (p, "y_pred")):
+        if labels.max() >= C:
+            raise ValueError(f"{name}: {role} holds class {labels.max()}, outside the "
+                             f"{int(C)} classes 0..{int(C) - 1}")
+    return t, p, int(C)
+
+
+def accuracy(y_true, y_pred, threshold=None):
+    """Fraction of examples whose predicted class equals the true class.
+
+    y_true: labels (N,) or (N, 1), or one-hot (N, C).
+    y_pred: labels (N,); class scores (N, C), C >= 2 (the argmax of each row is taken);
+    or binary scores (N, 1), or non-integral (N,) floats, thresholded: class 1 where
+    y_pred > threshold (default: 0.5 if all scores lie in [0, 1], else 0.0, i.e.
+    logits; pass threshold=0.0 explicitly when giving logits).
+    Other shapes, NaN or inf, and labels outside the scored classes raise ValueError.
+    """
+    t, p, _ = _label_pair(y_true, y_pred, "accuracy", threshold)
+    return float(np.mean(t == p))
 
 
 def top_k_accuracy(y_true, scores, k=5):
-    "Fraction of examples whose true class is among the k highest of `scores` (N, C)."
-    scores = np.asarray(scores)
-    y_true = _check_pair(y_true, scores, "top_k_accuracy")
-    if scores.ndim != 2 or not 1 <= k <= scores.shape[1]:
-        raise ValueError(f"top_k_accuracy needs scores (N, C) with 1 <= k <= C, got {scores.shape} and k={k}")
-    true_score = scores[np.arange(len(scores)), y_true]
+    """Fraction of examples whose true class is among the k highest of `scores` (N, C).
+
+    y_true: labels (N,) or (N, 1) in 0..C-1, or one-hot (N, C); 1 <= k <= C.
+    Ties count in the true class's favour: it is in the top k when fewer than k
+    classes score strictly higher (scikit-learn instead ranks tied classes by
+    index, the highest index first, so the two can differ on tied scores).
+    """
+    s = _array(scores, "top_k_accuracy", "scores")
+    if s.ndim != 2 or s.shape[1] < 2:
+        raise ValueError(f"top_k_accuracy: scores must have shape (N, C) with C >= 2, "
+                         f"got {s.shape}")
+    if isinstance(k, bool) or int(k) != k or not 1 <= k <= s.shape[1]:
+        raise ValueError(f"top_k_accuracy: need an integer 1 <= k <= C = {s.shape[1]}, "
+                         f"got k={k!r}")
+    t, _, _ = _label_pair(y_true, s, "top_k_accuracy")
+    true_score = s[np.arange(len(s)), t]
     # rank = number of classes scoring strictly higher than the true one
-    rank = np.sum(scores > true_score[:, None], axis=1)
+    rank = np.sum(s > true_score[:, None], axis=1)
     return float(np.mean(rank < k))
 
 
-def confusion_matrix(y_true, y_pred, num_classes=None):
-    "(C, C) integer counts: row = true class, column = predicted class."
-    y_pred = _labels(y_pred)
-    y_true = _check_pair(y_true, y_pred, "confusion_matrix")
-    if num_classes is None:
-        num_classes = int(max(y_true.max(), y_pred.max())) + 1
-    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+def confusion_matrix(y_true, y_pred, num_classes=None, threshold=None):
+    """(C, C) integer counts M: row = true class, column = predicted class.
+
+    Shapes as for `accuracy`. First get checked labels and the class count with
+    `t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)`
+    (t, p: int arrays (N,) with values in 0..C-1; C is `num_classes`, else the number of
+    scored or one-hot classes, else the largest label + 1; a label outside 0..C-1
+    raises ValueError). Then M[i, j] = #{n : t[n] = i and p[n] = j}, an int array of
+    shape (C, C): one np.bincount of the pair index t * C + p, reshaped.
+    """
+    t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)
+    return np.bincount(t * C + p, minlength=C * C).reshape(C, C)
 
 
 def _safe_divide(a, b):
     return np.divide(a, b, out=np.zeros(np.shape(a), dtype=np.float64), where=b != 0)
 
 
-def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro"):
-    """Precision, recall and F1. average="macro" returns three floats (unweighted class means);
-    average=None returns three (C,) arrays, one value per class. Undefined ratios count as 0."""
-    M = confusion_matrix(y_true, y_pred, num_classes)
+def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro",
+                        threshold=None):
+    """Precision, recall and F1 from the confusion matrix (shapes as for `accuracy`).
+
+    average="macro" returns three floats, unweighted means over all C classes (as
+    scikit-learn with labels=range(C), zero_division=0); average=None returns three
+    (C,) arrays, one value per class. Undefined ratios (0/0) count as 0.
+    """
+    if average not in ("macro", None):
+        raise ValueError(f"average must be 'macro' or None, got {average!r}")
+    M = confusion_matrix(y_true, y_pred, num_classes, threshold)
     tp = np.diag(M).astype(np.float64)
     precision = _safe_divide(tp, M.sum(axis=0))
     recall = _safe_divide(tp, M.sum(axis=1))
     f1 = _safe_divide(2 * precision * recall, precision + recall)
     if average is None:
         return precision, recall, f1
-    if average != "macro":
-        raise ValueError(f"average must be 'macro' or None, got {average!r}")
     return float(precision.mean()), float(recall.mean()), float(f1.mean())
 
 
 def f1_macro(y_true, y_pred):
-    "Macro-averaged F1 score."
+    "Macro-averaged F1 score (shapes as for `accuracy`)."
     return precision_recall_f1(y_true, y_pred)[2]
 
 # %% ../nbs/05b_metrics.ipynb #2e2d9e49
 def _regression_pair(y_true, y_pred, name):
-    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    y_true = _array(y_true, name, "y_true").astype(np.float64, copy=False)
+    y_pred = _array(y_pred, name, "y_pred").astype(np.float64, copy=False)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"{name}: targets {y_true.shape} and predictions {y_pred.shape} differ in shape")
-    if y_true.size == 0:
-        raise ValueError(f"{name}: empty input")
+        raise ValueError(f"{name}: targets {y_true.shape} and predictions "
+                         f"{y_pred.shape} "
+                         "differ in shape (both must be (N,) or both (N, k))")
+    if y_true.ndim > 2:
+        raise ValueError(f"{name}: expected shape (N,) or (N, k), got {y_true.shape}")
     return y_true, y_pred
 
 
 def mae(y_true, y_pred):
-    "Mean absolute error over all entries."
+    "Mean absolute error over all entries; y_true and y_pred both (N,) or both (N, k)."
     y_true, y_pred = _regression_pair(y_true, y_pred, "mae")
     return float(np.mean(np.abs(y_pred - y_true)))
 
 
 def rmse(y_true, y_pred):
-    "Root mean squared error over all entries."
+    "Root mean squared error over all entries; y_true, y_pred both (N,) or both (N, k)."
     y_true, y_pred = _regression_pair(y_true, y_pred, "rmse")
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)))
 
 
 def r2_score(y_true, y_pred):
-    "Coefficient of determination; for 2-D targets, the mean over outputs. A constant target gives 0 (or 1 if perfectly fitted)."
+    """Coefficient of determination; y_true and y_pred both (N,) or both (N, k).
+
+    Check the inputs with `y_true, y_pred = _regression_pair(y_true, y_pred,
+    "r2_score")` (float64 arrays of one shape; NaN/inf raise ValueError). Treat (N,)
+    as (N, 1). Per output column j: R2_j = 1 - SS_res_j / SS_tot_j, with
+    SS_res_j = sum_n (y_true - y_pred)^2 and SS_tot_j = sum_n (y_true - mean_n
+    y_true)^2;
+    a constant column (SS_tot_j = 0) scores 1 if fitted exactly, else 0. Return the
+    mean over the k columns as a Python float.
+    """
     y_true, y_pred = _regression_pair(y_true, y_pred, "r2_score")
     if y_true.ndim == 1:
         y_true, y_pred = y_true[:, None], y_pred[:, None]
     ss_res = ((y_true - y_pred) ** 2).sum(axis=0)
     ss_tot = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
-    scores = np.where(ss_tot > 0, 1 - _safe_divide(ss_res, ss_tot), np.where(ss_res == 0, 1.0, 0.0))
+    perfect = np.where(ss_res == 0, 1.0, 0.0)
+    scores = np.where(ss_tot > 0, 1 - _safe_divide(ss_res, ss_tot), perfect)
     return float(scores.mean())
 
 # %% ../nbs/05b_metrics.ipynb #44ba28ec
 def top5_accuracy(y_true, scores):
-    "Top-5 accuracy."
+    "Top-5 accuracy: `top_k_accuracy(y_true, scores, k=5)`; scores (N, C) with C >= 5."
     return top_k_accuracy(y_true, scores, k=5)
 
 
@@ -123,18 +236,20 @@ METRICS = {
 
 
 def get_metric(metric):
-    "Return `(name, function)` for a metric name in METRICS or a callable f(y_true, y_pred)."
+    "`(name, function)` for a metric name in METRICS or a callable f(y_true, y_pred)."
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     try:
         return metric, METRICS[metric]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(METRICS)} or pass a function") from None
+        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(METRICS)} "
+                         "or pass a function") from None
 
 # %% ../nbs/05b_metrics.ipynb #7af168ed
 def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
-    """Draw a confusion matrix (rows: true, columns: predicted). With normalize, each row is
-    divided by its total, so the diagonal shows per-class recall. Returns the matplotlib Axes."""
+    """Draw a confusion matrix (rows: true, columns: predicted). With normalize, each
+    row is divided by its total, so the diagonal shows per-class recall. Returns the
+    matplotlib Axes."""
     import matplotlib.pyplot as plt
     M = np.asarray(M, dtype=np.float64)
     shown = _safe_divide(M, M.sum(axis=1, keepdims=True)) if normalize else M
@@ -150,7 +265,7 @@ def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
     for i in range(C):
         for j in range(C):
             value = f"{shown[i, j]:.2f}" if normalize else f"{int(M[i, j])}"
-            ax.text(j, i, value, ha="center", va="center", fontsize=8,
+            ax.text(j, i, value, ha="center", va="center", fontsize=9,
                     color="white" if shown[i, j] > 0.6 * shown.max() else "black")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     return ax

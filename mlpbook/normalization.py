@@ -10,36 +10,81 @@ from .layers import Buffer, Module, Parameter
 
 # %% ../nbs/05f_batchnorm.ipynb #3bcc276a
 class BatchNorm1d(Module):
-    """Batch normalisation over the batch dimension of (N, num_features) inputs (torch.nn.BatchNorm1d).
+    """Batch normalisation over the batch dimension of (N, num_features) inputs
+    (torch.nn.BatchNorm1d).
 
-    Training mode: standardise each feature with the batch mean and biased variance, then
-    y = gamma * x_hat + beta, and update running_mean / running_var (unbiased) with `momentum`.
-    Evaluation mode: use the running statistics. gamma and beta are Parameters (torch calls them
-    weight and bias); running_mean and running_var are Buffers. dtype defaults to float32.
+    BatchNorm1d(num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32): the first
+    three may be positional, as in torch; dtype is keyword-only (torch's 4th positional
+    is `affine`, which mlpbook does not have: the layer is always affine and always
+    tracks running statistics).
+    Training mode: standardise each feature with the batch mean and biased variance,
+    y = gamma * x_hat + beta, and update running_mean / running_var (unbiased) as
+    r <- (1 - momentum) r + momentum * batch statistic. momentum=None gives torch's
+    cumulative moving average, r <- r + (batch statistic - r) / t after the t-th
+    training batch, t counted in the Buffer `num_batches_tracked` (present only then).
+    Evaluation mode: use the running statistics. gamma and beta are Parameters
+    (torch: weight and bias, available under those names too); running_mean and
+    running_var are Buffers.
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=np.float32):
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32):
+        if isinstance(num_features, (bool, np.bool_)) \
+                or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError("BatchNorm1d: num_features must be a positive int (the "
+                             "number "
+                             "of features of the (N, num_features) input), got "
+                             f"{num_features!r}")
+        if not (isinstance(eps, (int, float, np.number)) and 0 < eps < np.inf):
+            raise ValueError(f"BatchNorm1d: eps must be a positive number, got {eps!r}")
+        if momentum is not None and not (isinstance(momentum, (int, float, np.number))
+                                         and 0 <= momentum <= 1):
+            raise ValueError("BatchNorm1d: momentum must be a number in [0, 1] or None "
+                             f"(cumulative average), got {momentum!r}")
+        self.num_features, self.eps = int(num_features), float(eps)
+        self.momentum = None if momentum is None else float(momentum)
         dtype = np.dtype(dtype)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
         self.running_mean = Buffer(np.zeros(self.num_features, dtype=dtype))
         self.running_var = Buffer(np.ones(self.num_features, dtype=dtype))
+        if self.momentum is None:
+            self.num_batches_tracked = Buffer(np.zeros((), dtype=np.int64))
+
+    @property
+    def weight(self):
+        "torch's name for gamma."
+        return self.gamma
+
+    @property
+    def bias(self):
+        "torch's name for beta."
+        return self.beta
+
+    def _update_running(self, mean, var, n):
+        if self.momentum is None:                 # cumulative average over t batches
+            self.num_batches_tracked.data += 1
+            m = 1.0 / float(self.num_batches_tracked.data)
+        else:
+            m = self.momentum
+        self.running_mean.data *= 1 - m
+        self.running_mean.data += m * mean
+        self.running_var.data *= 1 - m
+        self.running_var.data += (m * n / (n - 1)) * var
 
     def forward(self, x):
         x = np.asarray(x, dtype=self.gamma.data.dtype)
         if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}), got {x.shape}")
+            raise ValueError(f"{self!r}: expected input of shape (N, "
+                             f"{self.num_features}), "
+                             f"got {x.shape}")
         if self.training:
             n = len(x)
             if n < 2:
-                raise ValueError(f"{self!r}: training mode needs more than 1 example per batch, got {n}")
+                raise ValueError(f"{self!r}: training mode needs more than 1 example "
+                                 "per "
+                                 f"batch, got {n}")
             mean, var = x.mean(axis=0), x.var(axis=0)
-            m = self.momentum
-            self.running_mean.data *= 1 - m
-            self.running_mean.data += m * mean
-            self.running_var.data *= 1 - m
-            self.running_var.data += (m * n / (n - 1)) * var
+            self._update_running(mean, var, n)
         else:
             mean, var = self.running_mean.data, self.running_var.data
         self._inv_std = 1.0 / np.sqrt(var + self.eps)
@@ -48,18 +93,28 @@ class BatchNorm1d(Module):
         return self._x_hat * self.gamma.data + self.beta.data
 
     def backward(self, grad_out):
+        """grad_out: dL/dy of shape (N, d). Accumulate dL/dgamma = sum_n g * x_hat and
+        dL/dbeta = sum_n g (shape (d,)) into gamma.grad and beta.grad; return dL/dx (N,
+        d)
+        by eq. (eq-bn-backward): with g_hat = g * gamma and s = self._inv_std (d,),
+        s / N * (N g_hat - sum_n g_hat - x_hat * sum_n (g_hat * x_hat)) in training
+        mode,
+        and g_hat * s in evaluation mode (fixed statistics: self._batch_stats is
+        False)."""
         grad_out = np.asarray(grad_out, dtype=self.gamma.data.dtype)
         x_hat, inv_std = self._x_hat, self._inv_std
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
         g_hat = grad_out * self.gamma.data
-        if not self._batch_stats:                 # fixed statistics: a per-feature affine map
+        if not self._batch_stats:          # fixed statistics: a per-feature affine map
             return g_hat * inv_std
         n = len(grad_out)
-        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - x_hat * (g_hat * x_hat).sum(axis=0))
+        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0)
+                                - x_hat * (g_hat * x_hat).sum(axis=0))
 
     def get_config(self):
-        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
+        return {"num_features": self.num_features, "eps": self.eps,
+                "momentum": self.momentum,
                 "dtype": self.gamma.data.dtype.name}
 
     def extra_repr(self):

@@ -6,77 +6,135 @@ __all__ = ['Dropout', 'RandomHorizontalFlip', 'RandomShift', 'random_horizontal_
 # %% ../nbs/05e_regularization.ipynb #0296874c
 import numpy as np
 
+from .data import _check_generator
 from .init import as_generator
 from .layers import Module
 from .trainer import Callback
 
 # %% ../nbs/05e_regularization.ipynb #250608dc
 class Dropout(Module):
-    """Inverted dropout (torch.nn.Dropout): in training mode zero each entry with probability p
-    and scale the survivors by 1 / (1 - p); in evaluation mode the identity.
+    """Inverted dropout (torch.nn.Dropout): in training mode zero each entry with
+    probability p and scale the survivors by 1 / (1 - p); in evaluation mode the
+    identity.
 
-    Any shape -> same shape and dtype. rng: np.random.Generator or seed for the masks.
+    Dropout(p=0.5, inplace=False, *, rng=None, generator=None): p and inplace may be
+    positional, as in torch; rng (the book's name) or generator (torch's) is an
+    np.random.Generator or int seed for the masks, kept as `self.rng`, and is
+    keyword-only. inplace=True writes the output into a float input array.
+    Any shape -> same shape and dtype.
     """
 
-    def __init__(self, p=0.5, rng=None):
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability has to be in [0, 1), but got {p}")
-        self.p = float(p)
-        self.rng = as_generator(rng)
+    def __init__(self, p=0.5, inplace=False, *, rng=None, generator=None):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
+            raise TypeError(f"Dropout: p must be a number in [0, 1], got {p!r}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("dropout probability has to be between 0 and 1, but got "
+                             f"{p}")
+        if not isinstance(inplace, (bool, np.bool_)):
+            raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} "
+                            "(a seed goes in rng=, e.g. Dropout(0.5, rng=0))")
+        self.p, self.inplace = float(p), bool(inplace)
+        self.rng = as_generator(_check_generator(rng, generator, "Dropout"))
         self._mask = None
 
     def forward(self, x):
+        """x: any shape. Training mode with p > 0: draw
+        keep = self.rng.random(x.shape) >= p
+        (in x's float dtype), store self._mask = keep / (1 - p) (entries 0 or 1/(1-p),
+        x's
+        dtype; all 0 when p = 1) and return x * self._mask (same shape and dtype as x).
+        Evaluation mode or p = 0: set self._mask = None and return x unchanged."""
         x = np.asarray(x)
         if not self.training or self.p == 0.0:
             self._mask = None
             return x
-        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
         keep = self.rng.random(x.shape, dtype=dtype) >= self.p
-        self._mask = keep * dtype.type(1.0 / (1.0 - self.p))       # 0 or 1/(1-p), in x's dtype
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        self._mask = keep * dtype.type(scale)       # 0 or 1/(1-p), in x's dtype
+        if self.inplace and x.dtype == dtype and x.flags.writeable:
+            return np.multiply(x, self._mask, out=x)
         return x * self._mask
 
     def backward(self, grad_out):
+        """grad_out: dL/dy, same shape as the last forward's x. Return dL/dx =
+        grad_out * self._mask (the forward's mask, scaling included), or grad_out
+        unchanged when the forward stored no mask (evaluation mode, p = 0)."""
         return grad_out if self._mask is None else grad_out * self._mask
 
     def get_config(self):
         return {"p": self.p}
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")
 
 # %% ../nbs/05e_regularization.ipynb #fbe11276
+def _image_shape(image_shape, owner):
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
+    if shape is None or len(shape) != 2 or not all(
+            isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+        raise ValueError(f"{owner}: image_shape must be (H, W), two positive ints, "
+                         f"got {image_shape!r}")
+    return shape
+
+
 class RandomHorizontalFlip(Callback):
     """Augmentation: mirror each training image left-right with probability p.
 
-    Acts on trainer.xb of shape (N, H*W) (or (N, H, W)); image_shape=(H, W).
-    Runs in before_batch, so validation and prediction are never augmented.
+    RandomHorizontalFlip(p=0.5, *, image_shape=(28, 28), rng=None, generator=None):
+    p is the first positional as in torchvision; the rest are keyword-only. Acts on
+    trainer.xb of shape (N, H*W) (or (N, H, W)). Runs in before_batch, so validation and
+    prediction are never augmented. The np.random.Generator is kept as `self.rng`.
     """
 
     order = -20
 
-    def __init__(self, image_shape=(28, 28), p=0.5, rng=None):
-        self.image_shape, self.p, self.rng = tuple(image_shape), float(p), as_generator(rng)
+    def __init__(self, p=0.5, *, image_shape=(28, 28), rng=None, generator=None):
+        number = isinstance(p, (int, float, np.number)) and not isinstance(p, bool)
+        if not number or not 0 <= p <= 1:
+            raise ValueError("RandomHorizontalFlip: p must be a probability in [0, "
+                             "1], "
+                             f"got {p!r}")
+        self.p = float(p)
+        self.image_shape = _image_shape(image_shape, "RandomHorizontalFlip")
+        source = _check_generator(rng, generator, "RandomHorizontalFlip")
+        self.rng = as_generator(source)
 
     def before_batch(self, trainer):
-        trainer.xb = random_horizontal_flip(trainer.xb, self.image_shape, self.p, self.rng)
+        trainer.xb = random_horizontal_flip(trainer.xb, self.image_shape, self.p,
+                                            self.rng)
 
 
 class RandomShift(Callback):
-    """Augmentation: translate each training image by up to `max_shift` pixels in x and y,
-    filling with `fill` (the value of a blank pixel after any preprocessing)."""
+    """Augmentation: translate each training image by up to `max_shift` pixels in x and
+    y, filling with `fill` (the value of a blank pixel after any preprocessing).
+
+    RandomShift(max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None,
+    generator=None);
+    the np.random.Generator is kept as `self.rng`.
+    """
 
     order = -20
 
-    def __init__(self, image_shape=(28, 28), max_shift=2, fill=0.0, rng=None):
-        self.image_shape, self.max_shift, self.fill = tuple(image_shape), int(max_shift), fill
-        self.rng = as_generator(rng)
+    def __init__(self, max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None,
+                 generator=None):
+        if isinstance(max_shift, (bool, np.bool_)) \
+                or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
+            raise ValueError("RandomShift: max_shift must be an int >= 0, got "
+                             f"{max_shift!r}")
+        self.image_shape = _image_shape(image_shape, "RandomShift")
+        self.max_shift, self.fill = int(max_shift), fill
+        self.rng = as_generator(_check_generator(rng, generator, "RandomShift"))
 
     def before_batch(self, trainer):
-        trainer.xb = random_shift(trainer.xb, self.image_shape, self.max_shift, self.fill, self.rng)
+        trainer.xb = random_shift(trainer.xb, self.image_shape, self.max_shift,
+                                  self.fill, self.rng)
 
 
 def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
-    "Batch of images (N, H*W) or (N, H, W): mirror each left-right with probability p; returns a new array."
+    """Batch of images (N, H*W) or (N, H, W): mirror each left-right with probability p.
+
+    Returns a new array of x's shape."""
     rng = as_generator(rng)
     images = np.array(x).reshape((len(x),) + tuple(image_shape))
     flip = rng.random(len(images)) < p
@@ -85,7 +143,8 @@ def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
 
 
 def random_shift(x, image_shape, max_shift=2, fill=0.0, rng=None):
-    "Batch of images (N, H*W) or (N, H, W): shift each by its own random (dy, dx) in [-max_shift, max_shift]."
+    """Batch of images (N, H*W) or (N, H, W): shift each by its own random (dy, dx) in
+    [-max_shift, max_shift], filling uncovered pixels with `fill`. Returns x's shape."""
     rng = as_generator(rng)
     H, W = image_shape
     s = int(max_shift)
@@ -93,7 +152,8 @@ def random_shift(x, image_shape, max_shift=2, fill=0.0, rng=None):
     padded = np.full((len(images), H + 2 * s, W + 2 * s), fill, dtype=images.dtype)
     padded[:, s:s + H, s:s + W] = images
     dy, dx = rng.integers(0, 2 * s + 1, (2, len(images)))
-    rows = dy[:, None] + np.arange(H)                        # (N, H) source rows per image
-    cols = dx[:, None] + np.arange(W)                        # (N, W) source columns per image
-    shifted = padded[np.arange(len(images))[:, None, None], rows[:, :, None], cols[:, None, :]]
+    rows = dy[:, None] + np.arange(H)            # (N, H) source rows per image
+    cols = dx[:, None] + np.arange(W)            # (N, W) source columns per image
+    n = np.arange(len(images))[:, None, None]
+    shifted = padded[n, rows[:, :, None], cols[:, None, :]]
     return shifted.reshape(np.shape(x))

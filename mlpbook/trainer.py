@@ -5,15 +5,23 @@ __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitE
            'architecture', 'build', 'save', 'load_checkpoint', 'load']
 
 # %% ../nbs/05_trainer.ipynb #d86b06ae
+import contextlib
+import copy
+import difflib
+import errno
 import json
 import math
+import numbers
 import os
+import stat
 import tempfile
+import textwrap
+import types
 from pathlib import Path
 
 import numpy as np
 
-from .layers import Module, Sequential
+from .layers import Buffer, Module, Parameter, Sequential
 from .metrics import get_metric
 
 # %% ../nbs/05_trainer.ipynb #96e2a791
@@ -34,57 +42,183 @@ EVENTS = ("before_fit", "before_epoch", "before_batch", "after_backward",
 
 
 class Callback:
-    """Base class for callbacks. Define any of the methods named in `EVENTS`, each taking
-    the trainer: `def after_epoch(self, trainer): ...`. Lower `order` runs first."""
+    """Base class for callbacks. Define any of the methods named in `EVENTS`, each
+    taking the trainer: `def after_epoch(self, trainer): ...`. Lower `order` runs
+    first."""
 
     order = 0
 
 # %% ../nbs/05_trainer.ipynb #7100029b
 class History:
-    "Per-epoch logs of a fit: `history.epochs` is a list of dicts; `history['loss']` a list of floats."
+    """Per-epoch logs of a fit (`history.epochs`, a list of dicts).
+
+    `history["loss"]`: one metric as a list of floats, NaN for epochs that did not
+    log it (an unknown name raises KeyError listing the known ones). `history[0]`,
+    `history[-1]`: one epoch's dict. `len(history)`: the number of epochs; iterating
+    yields the epochs' dicts; `"val_loss" in history`: was that metric logged.
+    """
 
     def __init__(self, epochs=None):
-        self.epochs = list(epochs or [])
+        self.epochs = [dict(e) for e in (epochs or [])]
 
     def append(self, logs):
         self.epochs.append(dict(logs))
 
-    def __getitem__(self, key):
-        return [e.get(key, math.nan) for e in self.epochs]
+    def keys(self):
+        return list(dict.fromkeys(k for e in self.epochs for k in e))
+
+    def __contains__(self, key):
+        return any(key in e for e in self.epochs)
+
+    def __iter__(self):
+        return (dict(e) for e in self.epochs)
 
     def __len__(self):
         return len(self.epochs)
 
-    def keys(self):
-        return list(dict.fromkeys(k for e in self.epochs for k in e))
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self:
+                close = difflib.get_close_matches(key, self.keys(), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise KeyError(f"{key!r} is not in the history; its keys are "
+                               f"{self.keys()}{hint}")
+            return [e.get(key, math.nan) for e in self.epochs]
+        if isinstance(key, slice):
+            return History(self.epochs[key])
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if not -len(self) <= key < len(self):
+                raise IndexError(f"epoch index {key} is out of range: the history has "
+                                 f"{len(self)} epochs")
+            return dict(self.epochs[key])
+        raise TypeError("History indices are metric names (str) or epoch numbers "
+                        f"(int), not {type(key).__name__}")
 
     def __repr__(self):
-        last = {k: round(v, 4) for k, v in self.epochs[-1].items()} if self.epochs else {}
-        return f"History({len(self.epochs)} epochs, last={last})"
+        if not self.epochs:
+            return "History(0 epochs)"
+        last = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                        for k, v in self.epochs[-1].items())
+        return "\n".join(textwrap.wrap(f"History({len(self)} epochs, last: {last})", 88,
+                                       subsequent_indent="    "))
+
+# %% ../nbs/05_trainer.ipynb #a2a9d84a
+def _check_count(value, name, minimum):
+    "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _as_list(value, name, example):
+    "A list from the list/tuple/iterable `value`; a str or a single object is an error."
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"Trainer: {name} must be a list, got {type(value).__name__} "
+                        f"{value!r:.60}; write {name}=[{example}]")
+    return list(value)
+
+
+def _check_callbacks(callbacks):
+    for i, cb in enumerate(callbacks):
+        if isinstance(cb, type):
+            raise TypeError(f"Trainer: callbacks[{i}] is the class {cb.__name__}, "
+                            f"not an instance; write {cb.__name__}(...)")
+        if not any(callable(getattr(cb, event, None)) for event in EVENTS):
+            raise TypeError(f"Trainer: callbacks[{i}] ({type(cb).__name__}) defines "
+                            f"none of the events {EVENTS}")
+
+
+def _check_parts(model, loss_fn, optimizer):
+    "Clear errors for the usual mix-ups in Trainer(model, loss_fn, optimizer)."
+    if not isinstance(model, Module):
+        what = f"the class {model.__name__}" if isinstance(model, type) else \
+            type(model).__name__
+        raise TypeError(f"Trainer needs an mlpbook Module as model, got {what}")
+    if isinstance(loss_fn, type):
+        raise TypeError(f"Trainer: loss_fn is the class {loss_fn.__name__}, not an "
+                        f"instance; write {loss_fn.__name__}()")
+    if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
+        raise TypeError(f"Trainer: loss_fn must be a loss object with __call__(pred, "
+                        f"target) and backward(), such as SoftmaxCrossEntropy(); got "
+                        f"{type(loss_fn).__name__}")
+    if optimizer is None or isinstance(optimizer, type):
+        what = "None" if optimizer is None else f"the class {optimizer.__name__}"
+        raise TypeError(f"Trainer: optimizer is {what}; pass an optimizer built on the "
+                        "model's parameters, e.g. Adam(model.parameters(), lr=1e-3)")
+    if not all(callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")):
+        raise TypeError(f"Trainer: optimizer must have step() and zero_grad(); got "
+                        f"{type(optimizer).__name__}")
+    groups = getattr(optimizer, "param_groups", [])
+    theirs = {id(p) for g in groups for p in g["params"]}
+    if theirs and not theirs & {id(p) for p in model.parameters()}:
+        raise ValueError("Trainer: none of the optimizer's parameters belongs to the "
+                         "model (was the optimizer built for another model, or the "
+                         "model rebuilt after it?)")
+
+
+def _check_loader(loader, name):
+    "A loader must be an iterable of batches; a dataset or an array is a mistake."
+    fix = "wrap it: DataLoader(dataset, batch_size=64, shuffle=True)"
+    arrays = isinstance(loader, tuple) and loader and \
+        all(isinstance(a, np.ndarray) for a in loader)
+    if isinstance(loader, np.ndarray) or arrays:
+        raise TypeError(f"{name} must yield (x, y) batches, got arrays; use "
+                        "DataLoader(ArrayDataset(X, y), batch_size=64, shuffle=True)")
+    if any(c.__name__ == "Dataset" for c in type(loader).__mro__):
+        raise TypeError(f"{name} is the dataset {type(loader).__name__}, not a loader "
+                        f"of batches; {fix}")
+    if not hasattr(loader, "__iter__"):
+        raise TypeError(f"{name} must be an iterable of (x, y) batches such as a "
+                        f"DataLoader, got {type(loader).__name__}")
+    if hasattr(loader, "__len__") and len(loader) == 0:
+        raise ValueError(f"{name} yields no batches{_loader_detail(loader)}")
+
+
+def _loader_detail(loader):
+    dataset = getattr(loader, "dataset", None)
+    size = getattr(loader, "batch_size", None)
+    if dataset is None or size is None or not hasattr(dataset, "__len__"):
+        return ""
+    return (f" (its dataset has {len(dataset)} examples, batch_size={size}, "
+            f"drop_last={getattr(loader, 'drop_last', False)})")
+
+
+def _count_non_finite(a):
+    a = np.asarray(a)
+    return int(a.size - np.count_nonzero(np.isfinite(a))) if a.dtype.kind in "fc" else 0
 
 # %% ../nbs/05_trainer.ipynb #5e5d4522
 class Trainer:
-    """Train `model` with `loss_fn` and `optimizer`, calling `callbacks` at the loop's events.
+    """Train `model` with `loss_fn` and `optimizer`, calling `callbacks` at the events.
 
-    metrics: names from `mlpbook.metrics.METRICS` (e.g. "accuracy") or functions
-    f(y_true, y_pred) -> float, computed once per epoch on all predictions.
+    metrics: a list of names from `mlpbook.metrics.METRICS` (e.g. ["accuracy"]) or of
+    functions f(y_true, y_pred) -> float, computed once per epoch on all predictions.
+    terminate_on_nan: stop with FloatingPointError the first time the loss is not
+    finite, before that batch's update (default True; False leaves it to callbacks).
     During fit, callbacks can read: model, loss_fn, optimizer, epoch, batch_index,
     xb, yb, pred, loss (float), logs (after validation), history, train_loader.
     """
 
-    def __init__(self, model, loss_fn, optimizer, callbacks=(), metrics=()):
-        if not isinstance(model, Module):
-            raise TypeError(f"Trainer needs an mlpbook Module, got {type(model).__name__}")
+    def __init__(self, model, loss_fn, optimizer, callbacks=(), metrics=(),
+                 terminate_on_nan=True):
+        _check_parts(model, loss_fn, optimizer)
+        callbacks = _as_list(callbacks, "callbacks", "EarlyStopping(), ...")
+        _check_callbacks(callbacks)
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.callbacks = sorted(callbacks, key=lambda cb: getattr(cb, "order", 0))
+        metrics = _as_list(metrics, "metrics", "'accuracy', ...")
         self.metrics = [get_metric(m) for m in metrics]
+        self.terminate_on_nan = bool(terminate_on_nan)
         self.history = History()
         self.epoch = -1
 
     def _hooks(self):
         "For each event, the bound methods of the callbacks that define it, in order."
-        return {event: [getattr(cb, event) for cb in self.callbacks if callable(getattr(cb, event, None))]
-                for event in EVENTS}
+        return {event: [getattr(cb, event) for cb in self.callbacks
+                        if callable(getattr(cb, event, None))] for event in EVENTS}
 
     def _call(self, event):
         cancel = None
@@ -97,43 +231,75 @@ class Trainer:
             raise cancel
 
     def fit(self, train_loader, epochs, val_loader=None):
-        """Train until `epochs` epochs have been run in total (a resumed trainer continues
-        from `len(self.history)`). Returns the History."""
+        """Train for `epochs` more epochs; return the History of all epochs so far.
+
+        Each call continues where the last one stopped (as in Keras and fastai): calling
+        `fit(loader, 5)` twice trains ten epochs, and after `load_checkpoint` a
+        `fit(loader, n)` runs n more. Raises ValueError if a loader yields no batches
+        and FloatingPointError when the loss is not finite (see `terminate_on_nan`).
+        """
+        epochs = _check_count(epochs, "fit: epochs", 0)
+        _check_loader(train_loader, "fit: train_loader")
+        if val_loader is not None:
+            _check_loader(val_loader, "fit: val_loader")
         self.train_loader, self.val_loader = train_loader, val_loader
         self._handlers = self._hooks()
         self._skip_input_grad = getattr(self.model, "can_skip_input_grad", False)
+        start = len(self.history)
         try:
             self._call("before_fit")
-            for self.epoch in range(len(self.history), epochs):
+            for self.epoch in range(start, start + epochs):
                 self.logs = self._train_epoch(train_loader)
                 if val_loader is not None:
                     val = self.evaluate(val_loader)
                     self.logs.update({f"val_{k}": v for k, v in val.items()})
                     self._call("after_validate")
-                self.history.append(self.logs)
+                self.history.epochs.append(self.logs)  # after_epoch may still add to it
                 self._call("after_epoch")
         except CancelFitException:
             pass
+        except FloatingPointError:      # a non-finite loss: callbacks still close up
+            self._call("after_fit")
+            raise
         self._call("after_fit")
         return self.history
+
+    def train_step(self):
+        """One update of the weights on the current batch `self.xb` (N inputs) and
+        targets `self.yb`:
+
+        1. forward: `self.pred = self.model(self.xb)` (N outputs);
+        2. loss: `self.loss = self.loss_fn(self.pred, self.yb)`, a float (batch mean);
+        3. `self.optimizer.zero_grad()`, then `self.model.backward(g)` with
+           `g = self.loss_fn.backward()`, dLoss/dpred of the shape of `self.pred`
+           (pass `input_grad=False` when `self._skip_input_grad`: x needs no gradient);
+        4. the event: `self._call("after_backward")`;
+        5. if the loss is not finite and `self.terminate_on_nan`:
+           `self._stop_non_finite()` (raises);
+        6. `self.optimizer.step()`.
+        """
+        self.pred = self.model(self.xb)
+        self.loss = self.loss_fn(self.pred, self.yb)
+        self.optimizer.zero_grad()
+        if self._skip_input_grad:
+            self.model.backward(self.loss_fn.backward(), input_grad=False)
+        else:
+            self.model.backward(self.loss_fn.backward())
+        self._call("after_backward")
+        if self.terminate_on_nan and not math.isfinite(self.loss):
+            self._stop_non_finite()
+        self.optimizer.step()
 
     def _train_epoch(self, loader):
         self.model.train()
         total, count, preds, targets = 0.0, 0, [], []
+        self.batch_index, cancelled = -1, False
         try:
             self._call("before_epoch")
             for self.batch_index, (self.xb, self.yb) in enumerate(loader):
                 try:
                     self._call("before_batch")
-                    self.pred = self.model(self.xb)
-                    self.loss = self.loss_fn(self.pred, self.yb)
-                    self.optimizer.zero_grad()
-                    if self._skip_input_grad:
-                        self.model.backward(self.loss_fn.backward(), input_grad=False)
-                    else:
-                        self.model.backward(self.loss_fn.backward())
-                    self._call("after_backward")
-                    self.optimizer.step()
+                    self.train_step()
                 except CancelBatchException:
                     continue
                 n = len(self.xb)
@@ -144,17 +310,36 @@ class Trainer:
                     targets.append(self.yb)
                 self._call("after_batch")
         except CancelEpochException:
-            pass
+            cancelled = True
+        if self.batch_index < 0 and not cancelled:
+            raise ValueError("fit: the training loader yielded no batches in epoch "
+                             f"{self.epoch + 1}{_loader_detail(loader)} (a generator "
+                             "is used up after one pass: use a DataLoader or a list)")
         logs = {"loss": total / count if count else math.nan}
         if self.metrics and preds:
-            logs.update(self._metric_values(np.concatenate(targets), np.concatenate(preds)))
+            logs.update(self._metric_values(np.concatenate(targets),
+                                            np.concatenate(preds)))
         return logs
+
+    def _stop_non_finite(self):
+        causes = [f"{name} holds {k} NaN/inf value{'s' if k > 1 else ''}"
+                  for name, batch in (("the input batch xb", self.xb),
+                                      ("the target batch yb", self.yb))
+                  if (k := _count_non_finite(batch))]
+        cause = "; ".join(causes) or \
+            "the batch is finite: training diverged (lower the lr?)"
+        raise FloatingPointError(
+            f"loss became {self.loss} at epoch {self.epoch + 1}, batch "
+            f"{self.batch_index + 1} ({cause}); training stopped before the update, "
+            "so the weights are those of the previous step "
+            "(Trainer(terminate_on_nan=False) leaves non-finite losses to callbacks)")
 
     def _metric_values(self, y_true, y_pred):
         return {name: float(fn(y_true, y_pred)) for name, fn in self.metrics}
 
     def evaluate(self, loader):
-        "Mean loss and metrics over `loader`, in evaluation mode, without updating anything."
+        "Mean loss and metrics over `loader`, in evaluation mode, updating nothing."
+        _check_loader(loader, "evaluate: loader")
         self.model.eval()
         total, count, preds, targets = 0.0, 0, [], []
         for xb, yb in loader:
@@ -171,34 +356,48 @@ class Trainer:
 
     def predict(self, x, batch_size=256):
         "Model outputs for the array `x`, computed in evaluation mode in batches."
+        batch_size = _check_count(batch_size, "predict: batch_size", 1)
         self.model.eval()
         x = np.asarray(x)
-        return np.concatenate([self.model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        if x.dtype == object:
+            raise TypeError("predict: x must be a numeric array (for a loader, use "
+                            "evaluate, or stack its inputs first)")
+        if len(x) == 0:
+            return self.model(x)
+        return np.concatenate([self.model(x[i:i + batch_size])
+                               for i in range(0, len(x), batch_size)])
 
-    # --- checkpoints (save and load_checkpoint are defined below) -----------
-    def _scheduler(self):
-        found = [cb.scheduler for cb in self.callbacks if hasattr(cb, "scheduler")]
-        return found[0] if found else None
+    # --- checkpoints (the functions they call are defined below) ------------
+    def _schedulers(self):
+        return [cb.scheduler for cb in self.callbacks if hasattr(cb, "scheduler")]
 
     def save_checkpoint(self, path):
-        """Save everything needed to resume exactly: model, optimizer, the scheduler of an
-        LRScheduler callback, the training loader's random generator, and the history."""
-        rng = getattr(getattr(self, "train_loader", None), "rng", None)
-        save(self.model, path, optimizer=self.optimizer, scheduler=self._scheduler(),
-             rngs={"train_loader": rng} if rng is not None else None,
+        """Save all that resuming exactly needs: the model, the optimizer, the
+        schedulers of LRScheduler callbacks, the history, and the state of every
+        np.random.Generator held by the model's modules, the training loader (its
+        dataset and transforms) and the callbacks (as Dropout's or an augmentation's
+        `rng`)."""
+        save(self.model, path, optimizer=self.optimizer, scheduler=self._schedulers(),
+             rngs=_trainer_generators(self, getattr(self, "train_loader", None)),
              extra={"history": self.history.epochs})
 
     def load_checkpoint(self, path, train_loader=None):
-        """Restore a `save_checkpoint` file into this trainer (same architecture and optimizer),
-        and the shuffling generator of `train_loader`; the next `fit` continues where it stopped."""
-        rng = getattr(train_loader, "rng", None)
-        _, extra = load_checkpoint(path, model=self.model, optimizer=self.optimizer, scheduler=self._scheduler(),
-                                   rngs={"train_loader": rng} if rng is not None else None)
+        """Restore a `save_checkpoint` file into this trainer (same architecture,
+        optimizer and scheduler classes) and the generators of `train_loader`
+        (default: the last fit's). Everything is checked before anything changes: on
+        an error nothing is. A following `fit(loader, n)` runs n more epochs."""
+        loader = train_loader if train_loader is not None else \
+            getattr(self, "train_loader", None)
+        _, extra = _load_checkpoint(
+            path, model=self.model, optimizer=self.optimizer,
+            scheduler=self._schedulers(), rngs=_trainer_generators(self, loader),
+            check_extra=_check_history)
         self.history = History(extra["history"])
         self.epoch = len(self.history) - 1
 
 # %% ../nbs/05_trainer.ipynb #34243a21
-_FORMAT = "mlpbook"
+_FORMAT, _VERSION, _READABLE = "mlpbook", 2, (1, 2)
+_SMALL_INT = 64      # config integers up to this need no stored array to vouch for them
 
 
 def _registry(custom_objects=None):
@@ -214,9 +413,10 @@ def _registry(custom_objects=None):
 
 
 def architecture(module):
-    "JSON-able description of `module`: class name and constructor config, recursively for Sequential."
+    "JSON-able description of `module`: class and constructor config (recursive)."
     if isinstance(module, Sequential):
-        return {"class": "Sequential", "layers": [architecture(layer) for layer in module]}
+        return {"class": "Sequential",
+                "layers": [architecture(layer) for layer in module]}
     return {"class": type(module).__name__, "config": module.get_config()}
 
 
@@ -227,8 +427,8 @@ def build(description, custom_objects=None):
     if name == "Sequential":
         return Sequential(*(build(d, custom_objects) for d in description["layers"]))
     if name not in registry:
-        raise ValueError(f"cannot rebuild layer class {name!r}: it is not an mlpbook module; "
-                         "pass it in custom_objects={name: cls}")
+        raise ValueError(f"cannot rebuild layer class {name!r}: it is not an mlpbook "
+                         f"module; pass it in custom_objects={{{name!r}: cls}}")
     return registry[name](**description.get("config", {}))
 
 
@@ -240,30 +440,77 @@ def _json_default(value):
     raise TypeError(f"cannot save a {type(value).__name__} in a checkpoint's JSON")
 
 
+# --- writing ------------------------------------------------------------------
+def _umask():
+    "The process's file-creation mask, read without changing it where /proc allows."
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path, write):
-    "Call write(file) on a temporary file beside `path`, then rename it over `path`."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Call write(file) on a temporary file beside `path`, then rename it over `path`.
+
+    The file gets the mode `open()` would give it: the old file's, else 0o666 minus the
+    umask. A symlink at `path` is followed: its target is replaced, the link stays.
+    Errors name `path`, never the temporary file."""
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                   dir=target.parent)
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno is not None:
+            raise OSError(err.errno, err.strerror, str(path)) from None
         raise
+    with contextlib.suppress(OSError, AttributeError):     # make the rename durable
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _scheduler_list(scheduler):
+    if scheduler is None:
+        return None
+    return list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
 
 
 def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None):
     """Write `model` (weights + architecture) to the .npz file `path`, atomically.
 
-    Optional: `optimizer` and `scheduler` states, `rngs` (a dict name -> np.random.Generator,
-    whose states are saved), and `extra` (JSON-serialisable data, e.g. the history).
+    Optional: `optimizer` and `scheduler` (one or a list) states, `rngs` (a dict
+    name -> np.random.Generator, whose states are saved), and `extra` (JSON-able
+    data, e.g. the history). A new file's mode follows the umask, an existing file
+    keeps its mode, and a symlink at `path` is written through (the link stays).
     """
+    if not isinstance(model, Module):
+        raise TypeError("save: model must be an mlpbook Module, got "
+                        f"{type(model).__name__}")
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
-    meta = {"format": _FORMAT, "version": 1, "architecture": architecture(model)}
+    meta = {"format": _FORMAT, "version": _VERSION, "architecture": architecture(model)}
     if optimizer is not None:
         state = optimizer.state_dict()
         scalars = {}
@@ -273,11 +520,17 @@ def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None):
                     arrays[f"optimizer/{index}/{key}"] = value
                 else:
                     scalars.setdefault(str(index), {})[key] = value
-        meta["optimizer"] = {"class": type(optimizer).__name__, "param_groups": state["param_groups"],
-                             "scalars": scalars}
-    if scheduler is not None:
-        meta["scheduler"] = {"class": type(scheduler).__name__, "state": scheduler.state_dict()}
+        meta["optimizer"] = {"class": type(optimizer).__name__,
+                             "param_groups": state["param_groups"], "scalars": scalars}
+    schedulers = _scheduler_list(scheduler)
+    if schedulers:
+        meta["schedulers"] = [{"class": type(s).__name__, "state": s.state_dict()}
+                              for s in schedulers]
     if rngs:
+        for name, g in rngs.items():
+            if not isinstance(g, np.random.Generator):
+                raise TypeError(f"save: rngs[{name!r}] is a {type(g).__name__}, "
+                                "not an np.random.Generator")
         meta["rngs"] = {name: g.bit_generator.state for name, g in rngs.items()}
     if extra is not None:
         meta["extra"] = extra
@@ -286,54 +539,337 @@ def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None):
     _atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
+# --- the generators a training run owns ------------------------------------
+_NOT_WALKED = {"builtins", "io", "_io", "csv", "tqdm", "ipywidgets", "IPython",
+               "matplotlib", "threading", "logging", "numpy", "torch"}
+
+
+def _walk_generators(obj, path, found, seen, depth=0):
+    "Collect every np.random.Generator reachable through attributes and containers."
+    if isinstance(obj, np.random.Generator):
+        if id(obj) not in seen:                 # a shared generator is saved once
+            seen.add(id(obj))
+            found[path] = obj
+        return
+    if (id(obj) in seen or depth > 8 or obj is None or
+            isinstance(obj, (str, bytes, numbers.Number, np.ndarray, type, Parameter,
+                             Buffer, types.ModuleType, types.FunctionType,
+                             types.MethodType))):
+        return
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    elif hasattr(obj, "__dict__") and \
+            type(obj).__module__.split(".")[0] not in _NOT_WALKED:
+        items = vars(obj).items()
+    else:
+        return
+    for key, value in items:
+        if isinstance(key, (str, int)):
+            _walk_generators(value, f"{path}.{key}", found, seen, depth + 1)
+
+
+def _trainer_generators(trainer, loader):
+    "{dotted path: generator} for the trainer's model, `loader` and callbacks."
+    found, seen = {}, {id(trainer)}
+    _walk_generators(trainer.model, "model", found, seen)
+    if loader is not None:
+        _walk_generators(loader, "train_loader", found, seen)
+    _walk_generators(trainer.callbacks, "callbacks", found, seen)
+    return found
+
+# %% ../nbs/05_trainer.ipynb #365836f0
+def _corrupt(path, what):
+    return ValueError(f"{path}: {what} (the file is corrupt or not mlpbook's)")
+
+
+def _need(path, value, kind, where):
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        name = kind.__name__
+        raise _corrupt(path, f"metadata {where} should be a {name}, got {value!r:.60}")
+    return value
+
+
+def _check_description(path, d, where):
+    _need(path, d, dict, where)
+    _need(path, d.get("class"), str, f"{where}['class']")
+    if d["class"] == "Sequential":
+        layers = _need(path, d.get("layers"), list, f"{where}['layers']")
+        for i, layer in enumerate(layers):
+            _check_description(path, layer, f"{where}['layers'][{i}]")
+    else:
+        _need(path, d.get("config"), dict, f"{where}['config']")
+
+
+def _check_meta(path, meta):
+    "Validate the metadata's structure; upgrade a version-1 file's layout in place."
+    _need(path, meta, dict, "(the whole)")
+    if meta.get("format") != _FORMAT:
+        raise ValueError(f"{path}: unknown format {meta.get('format')!r}; "
+                         "not an mlpbook model file")
+    version = meta.get("version")
+    if isinstance(version, bool) or version not in _READABLE:
+        raise ValueError(f"{path}: format version {version!r} is not one this mlpbook "
+                         f"reads {_READABLE}; was it written by a newer mlpbook?")
+    _check_description(path, meta.get("architecture"), "['architecture']")
+    if "optimizer" in meta:
+        opt = _need(path, meta["optimizer"], dict, "['optimizer']")
+        _need(path, opt.get("class"), str, "['optimizer']['class']")
+        where = "['optimizer']['param_groups']"
+        for i, g in enumerate(_need(path, opt.get("param_groups"), list, where)):
+            group = _need(path, g, dict, f"{where}[{i}]")
+            params = _need(path, group.get("params"), list, f"{where}[{i}]['params']")
+            for j, index in enumerate(params):
+                _need(path, index, int, f"{where}[{i}]['params'][{j}]")
+        for key, entries in _need(path, opt.get("scalars"), dict,
+                                  "['optimizer']['scalars']").items():
+            _need(path, entries, dict, f"['optimizer']['scalars'][{key!r}]")
+            if not key.isdigit():
+                raise _corrupt(path, f"optimizer state index {key!r} is not a number")
+    if "scheduler" in meta:                                  # version 1: one scheduler
+        meta["schedulers"] = [meta.pop("scheduler")]
+    schedulers = _need(path, meta.get("schedulers", []), list, "['schedulers']")
+    for i, s in enumerate(schedulers):
+        _need(path, _need(path, s, dict, f"['schedulers'][{i}]").get("class"), str,
+              f"['schedulers'][{i}]['class']")
+        _need(path, s.get("state"), dict, f"['schedulers'][{i}]['state']")
+    rngs = _need(path, meta.get("rngs", {}), dict, "['rngs']")
+    if meta["version"] == 1 and "train_loader" in rngs:   # version 1's only generator
+        rngs["train_loader.rng"] = rngs.pop("train_loader")
+    for name, state in rngs.items():
+        state = _need(path, state, dict, f"['rngs'][{name!r}]")
+        _need(path, state.get("bit_generator"), str,
+              f"['rngs'][{name!r}]['bit_generator']")
+
+
 def _read(path):
+    "(meta, arrays) of a file written by `save`, every part validated."
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except Exception as err:
-        raise ValueError(f"{path}: not a readable mlpbook model file ({err})") from None
-    if "__meta__" not in arrays:
-        raise ValueError(f"{path}: not an mlpbook model file (no architecture description)")
-    meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
-    if meta.get("format") != _FORMAT:
-        raise ValueError(f"{path}: unknown format {meta.get('format')!r}")
+        raise ValueError(f"{path}: not a readable mlpbook model file "
+                         f"({type(err).__name__}: {err})") from None
+    raw = arrays.pop("__meta__", None)
+    if raw is None:
+        raise ValueError(f"{path}: not an mlpbook model file (no architecture "
+                         "description)")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise _corrupt(path, f"the metadata is a {raw.dtype} array, not bytes")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise _corrupt(path, f"the metadata is not UTF-8 text (byte {err.start})") \
+            from None
+    except json.JSONDecodeError as err:
+        raise _corrupt(path, f"the metadata is not valid JSON ({err.msg}, line "
+                             f"{err.lineno} column {err.colno})") from None
+    _check_meta(path, meta)
+    for key, value in arrays.items():
+        if not key.startswith(("model/", "optimizer/")):
+            raise _corrupt(path, f"unexpected array {key!r}")
+        if value.dtype.kind not in "biuf":
+            raise _corrupt(path, f"array {key!r} holds {value.dtype} values, not "
+                                 "numbers")
     return meta, arrays
 
 
-def load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None, custom_objects=None):
-    """Read a file written by `save`. Builds the model (unless one is given), loads its weights,
-    and restores the optimizer, scheduler and generators passed in. Returns (model, extra).
-    A missing weight, an unexpected one or a wrong shape raises an error naming it; nothing
-    is modified in that case."""
+def _config_ints(value, key=""):
+    "Yield (key, int) for every integer (not bool) inside a layer's config."
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _config_ints(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _config_ints(v, f"{key}[{i}]")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield key, value
+
+
+def _check_sizes(path, description, weights, prefix=""):
+    """Refuse an architecture whose sizes the stored arrays do not vouch for, before
+    anything is allocated: each config integer above _SMALL_INT must be at most the
+    largest dimension of its layer's arrays, their product at most the arrays' size."""
+    if description["class"] == "Sequential":
+        for i, layer in enumerate(description["layers"]):
+            _check_sizes(path, layer, weights, f"{prefix}{i}.")
+        return
+    shapes = {k: v.shape for k, v in weights.items() if k.startswith(prefix)}
+    largest = max((max(s, default=1) for s in shapes.values()), default=0)
+    stored = sum(math.prod(s) for s in shapes.values())
+    config = description.get("config", {})
+    big = [(k, v) for k, v in _config_ints(config) if v > _SMALL_INT]
+    too_big = math.prod(v for _, v in big) > max(stored, 1)
+    if any(v > largest for _, v in big) or too_big:
+        claims = ", ".join(f"{k}={v}" for k, v in big)
+        layer = prefix.rstrip(".") or "the model"
+        raise _corrupt(path, f"layer {layer} ({description['class']}) claims {claims}, "
+                             f"but the file stores {shapes or 'no arrays'} for it; "
+                             "refusing to build it")
+
+
+def _build_model(path, meta, weights, custom_objects):
+    _check_sizes(path, meta["architecture"], weights)
+    try:
+        return build(meta["architecture"], custom_objects)
+    except (TypeError, ValueError, KeyError) as err:
+        raise ValueError(f"{path}: cannot build the model it describes: {err}") \
+            from None
+
+# %% ../nbs/05_trainer.ipynb #44d1f7b5
+def _check_weights(path, model, weights):
+    own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    missing = sorted(own.keys() - weights.keys())
+    unexpected = sorted(weights.keys() - own.keys())
+    if missing or unexpected:
+        raise KeyError(f"{path}: the file's model differs from this one: missing keys "
+                       f"{missing}, unexpected keys {unexpected}")
+    for name, value in weights.items():
+        if value.shape != own[name].shape:
+            raise ValueError(f"{path}: '{name}' has shape {value.shape} in the file "
+                             f"but {own[name].shape} in the model")
+
+
+def _optimizer_state(path, meta, arrays, optimizer):
+    "The optimizer's state_dict from the file, checked against `optimizer` first."
+    saved = meta.get("optimizer")
+    if saved is None:
+        raise ValueError(f"{path} holds no optimizer state (it was saved without "
+                         "optimizer=...); load only the model with load()")
+    if saved["class"] != type(optimizer).__name__:
+        raise ValueError(f"{path}: the optimizer state is {saved['class']}'s, but "
+                         f"this optimizer is {type(optimizer).__name__}; resume with "
+                         "the same optimizer class")
+    sizes = [len(g["params"]) for g in saved["param_groups"]]
+    own = [len(g["params"]) for g in optimizer.param_groups]
+    if sizes != own:
+        raise ValueError(f"{path}: the saved optimizer's parameter groups have sizes "
+                         f"{sizes}, this optimizer's {own}")
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    state = {}
+    for key, value in arrays.items():
+        if key.startswith("optimizer/"):
+            _, index, name = (key.split("/", 2) + ["", ""])[:3]
+            if not index.isdigit() or int(index) >= len(params) or not name:
+                raise _corrupt(path, f"optimizer array {key!r} names no parameter")
+            shape = params[int(index)].data.shape
+            if value.shape != shape:
+                raise ValueError(f"{path}: optimizer state {key!r} has shape "
+                                 f"{value.shape}, parameter {index} has {shape}")
+            state.setdefault(int(index), {})[name] = value
+    for index, entries in saved.get("scalars", {}).items():
+        if int(index) >= len(params):
+            raise _corrupt(path, f"optimizer state index {index} names no parameter")
+        state.setdefault(int(index), {}).update(entries)
+    return {"state": state, "param_groups": copy.deepcopy(saved["param_groups"])}
+
+
+def _check_schedulers(path, meta, schedulers):
+    saved = meta.get("schedulers", [])
+    names = [s["class"] for s in saved]
+    own = [type(s).__name__ for s in schedulers]
+    if names != own:
+        raise ValueError(f"{path} holds the scheduler states {names}, but this run has "
+                         f"{own}; resume with the same schedulers")
+    for s, entry in zip(schedulers, saved):
+        if set(entry["state"]) != set(s.state_dict()):
+            raise _corrupt(path, f"the {entry['class']} state has the fields "
+                                 f"{sorted(entry['state'])}, not "
+                                 f"{sorted(s.state_dict())}")
+
+
+def _check_rngs(path, meta, rngs):
+    saved = meta.get("rngs", {})
+    for name, g in rngs.items():
+        if not isinstance(g, np.random.Generator):
+            raise TypeError(f"rngs[{name!r}] is a {type(g).__name__}, not a Generator")
+        if name not in saved:
+            raise ValueError(f"{path} holds no state for the random generator "
+                             f"{name!r} (it has {sorted(saved)}), so resuming would "
+                             "not be exact")
+        if saved[name]["bit_generator"] != type(g.bit_generator).__name__:
+            raise ValueError(f"{path}: generator {name!r} was a "
+                             f"{saved[name]['bit_generator']}, this one is a "
+                             f"{type(g.bit_generator).__name__}")
+
+
+def _check_history(path, extra):
+    history = extra.get("history") if isinstance(extra, dict) else None
+    if not isinstance(history, list):
+        raise ValueError(f"{path} holds no training history: it was not written by "
+                         "Trainer.save_checkpoint (load its model with load())")
+    for i, epoch in enumerate(history):
+        numbers_only = isinstance(epoch, dict) and all(
+            isinstance(k, str) and isinstance(v, (int, float))
+            for k, v in epoch.items())
+        if not numbers_only:
+            raise _corrupt(path, f"history epoch {i} is not a dict of numbers")
+
+
+def _load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None,
+                     custom_objects=None, check_extra=None):
     meta, arrays = _read(path)
-    if model is None:
-        model = build(meta["architecture"], custom_objects)
-    weights = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+    weights = {k[len("model/"):]: v for k, v in arrays.items()
+               if k.startswith("model/")}
+    built = model is None
+    if built:
+        model = _build_model(path, meta, weights, custom_objects)
+    _check_weights(path, model, weights)
+    opt_state = None
+    if optimizer is not None:
+        opt_state = _optimizer_state(path, meta, arrays, optimizer)
+    schedulers = _scheduler_list(scheduler)
+    if schedulers is not None:
+        _check_schedulers(path, meta, schedulers)
+    rngs = dict(rngs or {})
+    _check_rngs(path, meta, rngs)
+    if check_extra is not None:
+        check_extra(path, meta.get("extra"))
+    # everything checked: restore, undoing all of it should a setter still fail
+    backup = (None if built else model.state_dict(),
+              None if optimizer is None else optimizer.state_dict(),
+              [copy.deepcopy(s.state_dict()) for s in schedulers or []],
+              {name: g.bit_generator.state for name, g in rngs.items()})
     try:
         model.load_state_dict(weights)
-    except (KeyError, ValueError) as err:
-        raise type(err)(f"{path}: {err.args[0]}") from None
-    if optimizer is not None:
-        if "optimizer" not in meta:
-            raise ValueError(f"{path} holds no optimizer state")
-        saved = meta["optimizer"]
-        state = {}
-        for key, value in arrays.items():
-            if key.startswith("optimizer/"):
-                _, index, name = key.split("/", 2)
-                state.setdefault(int(index), {})[name] = value
-        for index, entries in saved["scalars"].items():
-            state.setdefault(int(index), {}).update(entries)
-        optimizer.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
-    if scheduler is not None:
-        scheduler.load_state_dict(meta["scheduler"]["state"])
-    for name, generator in (rngs or {}).items():
-        generator.bit_generator.state = meta["rngs"][name]
+        if optimizer is not None:
+            optimizer.load_state_dict(opt_state)
+        for s, entry in zip(schedulers or [], meta.get("schedulers", [])):
+            s.load_state_dict(copy.deepcopy(entry["state"]))
+        for name, g in rngs.items():
+            g.bit_generator.state = meta["rngs"][name]
+    except Exception as err:
+        if backup[0] is not None:
+            model.load_state_dict(backup[0])
+        if optimizer is not None:
+            optimizer.load_state_dict(backup[1])
+        for s, state in zip(schedulers or [], backup[2]):
+            s.load_state_dict(state)
+        for name, g in rngs.items():
+            g.bit_generator.state = backup[3][name]
+        raise ValueError(f"{path}: cannot restore the checkpoint "
+                         f"({type(err).__name__}: {err}); nothing was changed") \
+            from None
+    if built:
+        model.eval()
     return model, meta.get("extra")
 
 
+def load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None,
+                    custom_objects=None):
+    """Read a file written by `save` into `model` (built from the file, in evaluation
+    mode, when None) and the `optimizer`, `scheduler` (one or a list) and `rngs` given.
+    Returns (model, extra). Everything is checked first (classes, shapes, the presence
+    of each state asked for) and then restored: on any error nothing is changed, and
+    the error names the file and what is wrong."""
+    return _load_checkpoint(path, model, optimizer, scheduler, rngs, custom_objects)
+
+
 def load(path, custom_objects=None):
-    "Rebuild and return the model saved at `path` (architecture + weights)."
-    return load_checkpoint(path, custom_objects=custom_objects)[0]
+    """Rebuild and return the model saved at `path` (architecture + weights), in
+    evaluation mode (call `.train()` to train it further)."""
+    return _load_checkpoint(path, custom_objects=custom_objects)[0]

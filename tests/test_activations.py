@@ -109,8 +109,9 @@ def test_softmax_backward_is_jacobian_vector_product():
     sm = Softmax()
     Y = sm(Z)
     expected = np.stack([g @ (np.diag(y) - np.outer(y, y)) for g, y in zip(G, Y)])
-    np.testing.assert_allclose(sm.backward(G), expected, rtol=1e-12)
-    np.testing.assert_allclose(sm.backward(G).sum(-1), 0, atol=1e-12)
+    dZ = sm.backward(G)
+    np.testing.assert_allclose(dZ, expected, rtol=1e-12)
+    np.testing.assert_allclose(dZ.sum(-1), 0, atol=1e-12)
 
 
 def test_sigmoid_function_symmetry():
@@ -125,4 +126,5 @@ def test_gelu_rejects_exact_mode():
 
 def test_reprs():
     assert repr(LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
-    assert repr(Softmax()) == "Softmax(axis=-1)"
+    assert repr(Softmax()) == "Softmax(dim=-1)"
+    assert Softmax(axis=0).dim == 0 and Softmax(dim=0).axis == 0

@@ -1,4 +1,5 @@
 import functools
+import json
 import gzip
 import hashlib
 import http.server
@@ -199,3 +200,174 @@ def test_real_files_downloaded_from_local_mirror_with_real_checksums(isolated):
         assert Xtr.shape == (60000, 28, 28) and len(server.requests) == 4
     finally:
         server.close()
+
+
+# --- Auto MPG --------------------------------------------------------------------------
+from mlpbook.datasets import (AUTO_MPG_FEATURES, AUTO_MPG_FILE, AUTO_MPG_SHA256,  # noqa: E402
+                              DEBIAN_VEGA_CARS, auto_mpg_candidates, auto_mpg_digest, find_auto_mpg,
+                              load_auto_mpg, parse_auto_mpg, parse_vega_cars)
+
+CARS = [  # (mpg, cyl, disp, hp, weight, accel, year, origin, name): a few real rows, two with gaps
+    (18.0, 8, 307.0, 130.0, 3504.0, 12.0, 70, 1, "chevrolet chevelle malibu"),
+    (None, 4, 133.0, 115.0, 3090.0, 17.5, 70, 2, "citroen ds-21 pallas"),
+    (24.0, 4, 113.0, 95.0, 2372.0, 15.0, 70, 3, "toyota corona mark ii"),
+    (25.0, 4, 98.0, None, 2046.0, 19.0, 71, 1, "ford pinto"),
+    (26.0, 4, 97.0, 46.0, 1835.0, 20.5, 70, 2, "volkswagen 1131 deluxe sedan"),
+    (43.1, 4, 90.0, 48.0, 1985.0, 21.5, 78, 2, "volkswagen rabbit custom diesel"),
+]
+
+
+def uci_text(cars):
+    "The cars with a known mpg in UCI's auto-mpg.data layout (numbers, a tab, the quoted name)."
+    def num(v, width):
+        return ("?" if v is None else f"{v:.1f}").ljust(width)
+    return "".join(f"{num(c[0], 7)}{c[1]:<4d}{num(c[2], 11)}{num(c[3], 11)}{num(c[4], 11)}"
+                   f"{num(c[5], 6)}{c[6]:<4d}{c[7]}\t\"{c[8]}\"\n" for c in cars if c[0] is not None)
+
+
+def vega_json(cars):
+    keys = ("Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs", "Acceleration")
+    return json.dumps([{"Name": c[8], **dict(zip(keys, c[:6])), "Year": f"19{c[6]}-01-01",
+                        "Origin": ("USA", "Europe", "Japan")[c[7] - 1]} for c in cars])
+
+
+@pytest.fixture
+def cars_isolated(isolated, monkeypatch):
+    "As `isolated`, and Debian's JSON copy replaced by a missing path unless a test writes one."
+    monkeypatch.setattr(datasets, "DEBIAN_VEGA_CARS", str(isolated / "no-vega" / "cars.json"))
+    return isolated
+
+
+SMALL_SHA = auto_mpg_digest(parse_vega_cars(vega_json(CARS)))
+
+
+def test_both_formats_parse_to_the_same_table():
+    from_json, from_uci = parse_vega_cars(vega_json(CARS)), parse_auto_mpg(uci_text(CARS))
+    assert len(from_json) == 6 and len(from_uci) == 5                 # the UCI file lacks unknown mpg
+    assert auto_mpg_digest(from_json) == auto_mpg_digest(from_uci)
+    assert np.isnan(from_uci[2][3]) and from_uci[2][8] == "ford pinto"
+    with pytest.raises(ValueError, match="line 2: expected 8 numbers"):
+        parse_auto_mpg('18.0 8 307.0 130.0 3504. 12.0 70 1\t"a"\n18.0 8 307.0\t"b"\n')
+    with pytest.raises(ValueError, match="cars.json: record 0"):
+        parse_vega_cars('[{"Name": "x"}]')
+
+
+def test_auto_mpg_search_order(cars_isolated, monkeypatch):
+    monkeypatch.setenv("MLPBOOK_DATA", str(cars_isolated / "env"))
+    assert auto_mpg_candidates(cars_isolated / "root") == [
+        cars_isolated / "root" / AUTO_MPG_FILE, cars_isolated / "env" / AUTO_MPG_FILE,
+        cars_isolated / "cache" / "mlpbook" / "auto-mpg" / AUTO_MPG_FILE,
+        cars_isolated / "no-vega" / "cars.json"]
+
+
+@pytest.mark.parametrize("place", ["root", "env", "cache", "debian"])
+def test_auto_mpg_each_place_is_used(cars_isolated, monkeypatch, place):
+    rows = CARS[:3 + ["root", "env", "cache", "debian"].index(place)]
+    paths = {"root": cars_isolated / "root" / AUTO_MPG_FILE, "env": cars_isolated / "env" / AUTO_MPG_FILE,
+             "cache": cars_isolated / "cache" / "mlpbook" / "auto-mpg" / AUTO_MPG_FILE,
+             "debian": cars_isolated / "no-vega" / "cars.json"}
+    # a decoy in every later place shows that the earlier one wins
+    for later in list(paths)[list(paths).index(place):]:
+        paths[later].parent.mkdir(parents=True, exist_ok=True)
+        content = vega_json(CARS) if later == "debian" else uci_text(CARS)
+        paths[later].write_text(content if later != place else
+                                (vega_json(rows) if place == "debian" else uci_text(rows)))
+    monkeypatch.setenv("MLPBOOK_DATA", str(cars_isolated / "env"))
+    root = cars_isolated / "root" if place == "root" else None
+    assert find_auto_mpg(root) == paths[place]
+    X, y, names = load_auto_mpg(root=root, sha256=None, download=False, missing="keep")
+    known = [c for c in rows if c[0] is not None]
+    assert len(y) == len(known) and names == AUTO_MPG_FEATURES and X.shape == (len(known), 9)
+
+
+def test_auto_mpg_missing_values_and_one_hot(cars_isolated):
+    (cars_isolated / "root").mkdir()
+    (cars_isolated / "root" / AUTO_MPG_FILE).write_text(uci_text(CARS))
+    X, y, _ = load_auto_mpg(root=cars_isolated / "root", sha256=SMALL_SHA, download=False)
+    assert X.dtype == y.dtype == np.float32 and len(y) == 4              # no mpg: 1 gone; no hp: 1 gone
+    np.testing.assert_array_equal(y, [18.0, 24.0, 26.0, np.float32(43.1)])
+    np.testing.assert_array_equal(X[:, 6:], [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 0]])
+    X, y, _ = load_auto_mpg(root=cars_isolated / "root", sha256=SMALL_SHA, download=False,
+                            missing="keep", dtype=np.float64)
+    assert len(y) == 5 and np.isnan(X[:, 2]).sum() == 1 and np.isnan(X[2, 2]) and X.dtype == np.float64
+    with pytest.raises(ValueError, match="missing must be 'drop' or 'keep'"):
+        load_auto_mpg(root=cars_isolated / "root", missing="mean")
+
+
+def test_auto_mpg_checksum_failure_on_disk(cars_isolated):
+    (cars_isolated / "root").mkdir()
+    (cars_isolated / "root" / AUTO_MPG_FILE).write_text(uci_text(CARS).replace("3504.0", "3505.0"))
+    with pytest.raises(ValueError, match=f"{AUTO_MPG_FILE}: SHA-256 of the table is .* expected {SMALL_SHA}"):
+        load_auto_mpg(root=cars_isolated / "root", sha256=SMALL_SHA, download=False)
+
+
+def test_auto_mpg_absent_and_offline(cars_isolated):
+    with pytest.raises(FileNotFoundError, match="(?s)download=False.*apt-get install python3-vega-datasets"):
+        load_auto_mpg(download=False)
+    with pytest.raises(FileNotFoundError, match="download from http://127.0.0.1:9/x failed"):
+        load_auto_mpg(url="http://127.0.0.1:9/x", timeout=2, progress=False)
+
+
+def test_auto_mpg_download_from_local_server_into_cache(cars_isolated):
+    (cars_isolated / "served").mkdir()
+    (cars_isolated / "served" / AUTO_MPG_FILE).write_text(uci_text(CARS))
+    server = _Server(cars_isolated / "served")
+    try:
+        X, y, _ = load_auto_mpg(url=server.url + AUTO_MPG_FILE, sha256=SMALL_SHA, progress=False)
+        cache = cars_isolated / "cache" / "mlpbook" / "auto-mpg"
+        assert os.listdir(cache) == [AUTO_MPG_FILE] and len(y) == 4      # no temporary file left
+        load_auto_mpg(url=server.url + AUTO_MPG_FILE, sha256=SMALL_SHA, progress=False)
+        assert len(server.requests) == 1                                 # offline first: cached
+    finally:
+        server.close()
+
+
+def test_auto_mpg_download_with_wrong_checksum_leaves_nothing(cars_isolated):
+    (cars_isolated / "served").mkdir()
+    (cars_isolated / "served" / AUTO_MPG_FILE).write_text(uci_text(CARS)[:-30])    # truncated
+    server = _Server(cars_isolated / "served")
+    try:
+        with pytest.raises(ValueError, match="failed verification, nothing was saved"):
+            load_auto_mpg(root=cars_isolated / "dest", url=server.url + AUTO_MPG_FILE,
+                          sha256=SMALL_SHA, progress=False)
+        assert os.listdir(cars_isolated / "dest") == []
+    finally:
+        server.close()
+
+
+needs_vega = pytest.mark.skipif(not Path(DEBIAN_VEGA_CARS).is_file(),
+                                reason="Debian's copy absent (apt-get install python3-vega-datasets)")
+
+
+@needs_vega
+def test_real_auto_mpg_table_and_its_checksum(isolated, monkeypatch):
+    records = parse_vega_cars(Path(DEBIAN_VEGA_CARS).read_bytes())
+    assert len(records) == 406 and auto_mpg_digest(records) == AUTO_MPG_SHA256
+    X, y, _ = load_auto_mpg(download=False)
+    assert X.shape == (392, 9) and 23.0 < y.mean() < 24.0            # the well-known mean, 23.45
+    # the same table written in UCI's format, served on 127.0.0.1, passes the real checksum
+    (isolated / "served").mkdir()
+    cars = [(None if np.isnan(r[0]) else r[0], int(r[1]), r[2], None if np.isnan(r[3]) else r[3],
+             r[4], r[5], r[6], r[7], r[8]) for r in records]
+    (isolated / "served" / AUTO_MPG_FILE).write_text(uci_text(cars))
+    monkeypatch.setattr(datasets, "DEBIAN_VEGA_CARS", str(isolated / "no-vega.json"))
+    server = _Server(isolated / "served")
+    try:
+        X2, y2, _ = load_auto_mpg(root=isolated / "dl", url=server.url + AUTO_MPG_FILE, progress=False)
+        np.testing.assert_array_equal(X2, X)
+    finally:
+        server.close()
+
+
+def test_parse_auto_mpg_real_layout():
+    "Lines exactly as UCI's auto-mpg.data writes them: '3504.', '97.00', '?', a tab, the quoted name."
+    text = ('18.0   8   307.0      130.0      3504.      12.0   70  1\t"chevrolet chevelle malibu"\n'
+            '25.0   4   98.00      ?          2046.      19.0   71  1\t"ford pinto"\n'
+            '27.0   4   97.00      88.00      2130.      14.5   71  3\t"datsun pl510"\n')
+    records = parse_auto_mpg(text)
+    assert records[0] == (18.0, 8.0, 307.0, 130.0, 3504.0, 12.0, 70, 1, "chevrolet chevelle malibu")
+    assert np.isnan(records[1][3]) and records[1][8] == "ford pinto"
+    assert records[2][6:] == (71, 3, "datsun pl510")
+    if Path(DEBIAN_VEGA_CARS).is_file():            # the same three cars in Debian's copy
+        known = [r for r in parse_vega_cars(Path(DEBIAN_VEGA_CARS).read_bytes()) if not np.isnan(r[0])]
+        assert auto_mpg_digest([known[0], known[32], known[29]]) == auto_mpg_digest(records)

@@ -71,9 +71,10 @@ def test_rejects_missing_accumulation():
         def backward(self, grad_out):
             self.W.grad[...] = 0
             return super().backward(grad_out)
-    shared = Overwrites(3, 3, rng=0)
+    first, second = Overwrites(3, 3, rng=0), Overwrites(3, 3, rng=1)
+    second.W = first.W                           # one Parameter used by two layers
     with pytest.raises(GradcheckError):
-        gradcheck(Sequential(shared, shared), np.random.default_rng(0).standard_normal((2, 3)))
+        gradcheck(Sequential(first, second), np.random.default_rng(0).standard_normal((2, 3)))
 
 
 def test_numerical_grad_of_known_function():

@@ -33,9 +33,11 @@ def test_parameters_found_by_walking_attributes():
 
 
 def test_shared_parameter_listed_once():
-    a = Dense(2, 2, rng=0)
-    net = Sequential(a, a)
-    assert len(net.parameters()) == 2
+    a, b = Dense(2, 2, rng=0), Dense(2, 2, rng=1)
+    b.W = a.W                                      # weight tying: share the Parameter
+    net = Sequential(a, b)
+    assert len(net.parameters()) == 3
+    assert [n for n, _ in net.named_parameters()] == ["0.W", "0.b", "1.b"]
 
 
 def test_train_eval_propagates():

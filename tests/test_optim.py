@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from mlpbook.layers import Dense, Parameter, Sequential
-from mlpbook.optim import (SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, LinearLR, MultiStepLR,
-                           ReduceLROnPlateau, RMSProp, SequentialLR, StepLR, clip_grad_norm_)
+from mlpbook.optim import (SGD, Adagrad, Adam, AdamW, ChainedScheduler, ConstantLR, CosineAnnealingLR,
+                           ExponentialLR, LinearLR, MultiStepLR, PolynomialLR, ReduceLROnPlateau, RMSProp,
+                           RMSprop, SequentialLR, StepLR, clip_grad_norm_)
 
 SHAPES = ((3, 4), (5,), (1,))
 
@@ -37,9 +38,31 @@ OPTIMIZERS = [
     ("AdamW", dict()),
     ("AdamW", dict(lr=0.01, weight_decay=0.5)),
     ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True, betas=(0.5, 0.9))),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.05, initial_accumulator_value=0.2, eps=1e-8)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    # the optimizer configurations of torch.testing._internal.common_optimizers (optim_inputs_func_*),
+    # those that apply to NumPy (no capturable/foreach/fused/Tensor lr)
+    ("SGD", dict(lr=0.01, weight_decay=0.5)),
+    ("SGD", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+    ("SGD", dict(lr=0.01, momentum=0.9, dampening=0.5)),
+    ("SGD", dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    ("RMSProp", dict(lr=1e-3, weight_decay=0.1)),
+    ("RMSProp", dict(lr=1e-3, weight_decay=0.1, maximize=True)),
+    ("RMSProp", dict(lr=1e-3, weight_decay=0.1, centered=True)),
+    ("RMSProp", dict(lr=1e-3, weight_decay=0.1, centered=True, momentum=0.1)),
+    ("RMSProp", dict(lr=1e-3, weight_decay=0.1, centered=True, momentum=0.1, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True, maximize=True)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+    ("Adagrad", dict(weight_decay=0.1)),
+    ("Adagrad", dict(weight_decay=0.1, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(initial_accumulator_value=0.1, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.5, weight_decay=0.1)),
 ]
-OURS = {"SGD": SGD, "RMSProp": RMSProp, "Adam": Adam, "AdamW": AdamW}
-TORCH_NAME = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam", "AdamW": "AdamW"}
+OURS = {"SGD": SGD, "RMSProp": RMSProp, "Adam": Adam, "AdamW": AdamW, "Adagrad": Adagrad}
+TORCH_NAME = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam", "AdamW": "AdamW", "Adagrad": "Adagrad"}
 
 
 def _ids(cases):
@@ -100,10 +123,13 @@ def test_state_dict_is_a_copy_and_layout_checked():
         Adam([Parameter(np.ones(4))]).load_state_dict(sd)
 
 
-@pytest.mark.parametrize("cls", [SGD, RMSProp, Adam, AdamW])
-def test_float32_preserved_and_no_allocation_per_step(cls):
+@pytest.mark.parametrize("cls,extra", [(SGD, {"momentum": 0.9}), (SGD, {"momentum": 0.9, "nesterov": True}),
+                                       (RMSProp, {"momentum": 0.9, "centered": True}), (Adam, {"amsgrad": True}),
+                                       (AdamW, {"maximize": True}), (Adagrad, {"lr_decay": 0.1}),
+                                       (SGD, {"maximize": True})])
+def test_float32_preserved_and_no_allocation_per_step(cls, extra):
     model = Sequential(Dense(256, 128, rng=0), Dense(128, 10, rng=1))
-    opt = cls(model.parameters(), lr=1e-3, weight_decay=1e-2, **({"momentum": 0.9} if cls in (SGD, RMSProp) else {}))
+    opt = cls(model.parameters(), lr=1e-3, weight_decay=1e-2, **extra)
     data_ids = [id(p.data) for p in model.parameters()]
     for p in model.parameters():
         p.grad[...] = 0.01
@@ -159,7 +185,8 @@ def test_defaults_match_torch(torch):
     t = [torch.zeros(1, requires_grad=True)]
     p = [Parameter(np.zeros(1))]
     for ours, theirs in [(SGD(p), torch.optim.SGD(t)), (RMSProp(p), torch.optim.RMSprop(t)),
-                         (Adam(p), torch.optim.Adam(t)), (AdamW(p), torch.optim.AdamW(t))]:
+                         (Adam(p), torch.optim.Adam(t)), (AdamW(p), torch.optim.AdamW(t)),
+                         (Adagrad(p), torch.optim.Adagrad(t))]:
         for key, value in ours.defaults.items():
             assert theirs.defaults[key] == value, (type(ours).__name__, key)
 
@@ -199,9 +226,15 @@ SCHEDULES = [
     ("CosineAnnealingLR", dict(T_max=25)),
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.5, total_iters=20)),
+    ("ConstantLR", dict()),
+    ("ConstantLR", dict(factor=0.5, total_iters=10)),
+    ("PolynomialLR", dict()),
+    ("PolynomialLR", dict(total_iters=40, power=2.0)),
+    ("PolynomialLR", dict(total_iters=30, power=0.9)),
 ]
 OUR_SCHED = {"StepLR": StepLR, "MultiStepLR": MultiStepLR, "ExponentialLR": ExponentialLR,
-             "CosineAnnealingLR": CosineAnnealingLR, "LinearLR": LinearLR}
+             "CosineAnnealingLR": CosineAnnealingLR, "LinearLR": LinearLR, "ConstantLR": ConstantLR,
+             "PolynomialLR": PolynomialLR}
 
 
 def _pair(torch, lrs=(0.1, 0.03)):
@@ -336,3 +369,317 @@ def test_scheduler_state_dict_resume():
             lrs.append(sched.get_last_lr()[0])
         return lrs
     assert run() == run(resume_at=12)
+
+
+# --- Adagrad, torch's names, closures, maximize ------------------------------------
+def test_rmsprop_torch_spelling_is_the_same_class():
+    assert RMSprop is RMSProp
+
+
+@pytest.mark.parametrize("ours,theirs", [("SGD", "SGD"), ("RMSprop", "RMSprop"), ("Adam", "Adam"),
+                                         ("AdamW", "AdamW"), ("Adagrad", "Adagrad")])
+def test_keyword_names_and_defaults_are_torchs(torch, ours, theirs):
+    import inspect
+
+    import mlpbook.optim as optim
+    skip = {"self", "foreach", "capturable", "differentiable", "fused"}
+    mine = inspect.signature(getattr(optim, ours).__init__).parameters
+    torch_params = inspect.signature(getattr(torch.optim, theirs).__init__).parameters
+    for name, param in torch_params.items():
+        if name in skip:
+            continue
+        assert name in mine, f"{ours} lacks torch's argument {name!r}"
+        if param.default is not inspect.Parameter.empty:
+            assert mine[name].default == param.default, (ours, name)
+    assert set(mine) - set(torch_params) == set(), f"{ours} has arguments torch lacks"
+
+
+@pytest.mark.parametrize("sched", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
+                                   "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler",
+                                   "ReduceLROnPlateau"])
+def test_scheduler_signatures_are_torchs(torch, sched):
+    import inspect
+
+    import mlpbook.optim as optim
+    mine = inspect.signature(getattr(optim, sched).__init__).parameters
+    theirs = inspect.signature(getattr(torch.optim.lr_scheduler, sched).__init__).parameters
+    assert list(mine) == list(theirs)
+    for name, p in theirs.items():
+        assert mine[name].default == p.default, (sched, name)
+
+
+def test_adagrad_two_groups_200_steps_float32(torch):
+    rng = np.random.default_rng(3)
+    init = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    ours = [Parameter(a.copy()) for a in init]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    kw = dict(lr=0.05, lr_decay=1e-3, weight_decay=1e-2, initial_accumulator_value=0.1, eps=1e-10)
+    opt = Adagrad([{"params": ours[:2]}, {"params": ours[2:], "lr": 0.02}], **kw)
+    topt = torch.optim.Adagrad([{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.02}], **kw)
+    for k in range(200):
+        for p, t in zip(ours, theirs):
+            p.grad[...] = _grad(p.data, k)
+            t.grad = torch.tensor(_grad(t.detach().numpy(), k).astype(np.float32))
+        opt.step()
+        topt.step()
+    for p, t in zip(ours, theirs):
+        assert p.data.dtype == np.float32
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("RMSProp", dict(lr=0.01)),
+                                     ("Adam", dict(lr=0.01)), ("Adagrad", dict(lr=0.1))])
+def test_maximize_equals_minimizing_the_negative(name, kw):
+    a, b = Parameter(np.linspace(-1, 1, 5)), Parameter(np.linspace(-1, 1, 5))
+    up, down = OURS[name]([a], maximize=True, **kw), OURS[name]([b], **kw)
+    for k in range(30):
+        a.grad[...] = _grad(a.data, k)
+        b.grad[...] = -_grad(b.data, k)
+        up.step()
+        down.step()
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_step_closure_returns_the_loss_and_sees_fresh_gradients(torch):
+    w = Parameter(np.array([3.0, -2.0]))
+    t = torch.tensor([3.0, -2.0], requires_grad=True)
+    opt, topt = SGD([w], lr=0.1, momentum=0.5), torch.optim.SGD([t], lr=0.1, momentum=0.5)
+
+    def closure():
+        w.grad[...] = 2 * w.data
+        return float(np.sum(w.data ** 2))
+
+    def tclosure():
+        topt.zero_grad()
+        loss = (t ** 2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(10):
+        assert opt.step(closure) == pytest.approx(topt.step(tclosure).item(), rel=1e-12)
+    np.testing.assert_allclose(w.data, t.detach().numpy(), rtol=1e-12)
+    assert opt.step() is None
+
+
+# --- schedulers compose as torch's chainable ones -----------------------------------
+def _both(torch, spec, lrs=(0.1, 0.03)):
+    """Build the same schedulers on an mlpbook and a torch optimizer. `spec(lib, opt)` returns
+    a list of schedulers; lib is the module holding the scheduler classes."""
+    import mlpbook.optim as optim
+    ours_opt, theirs_opt = _pair(torch, lrs)
+    return ours_opt, spec(optim, ours_opt), theirs_opt, spec(torch.optim.lr_scheduler, theirs_opt)
+
+
+COMPOUND = {
+    # the compound cases of PyTorch's test/optim/test_lrscheduler.py, run side by side with torch
+    "step+multistep": lambda L, o: [L.StepLR(o, 3, 0.1), L.MultiStepLR(o, [2, 5, 9], 0.1)],
+    "step+exp": lambda L, o: [L.StepLR(o, 2, 0.1), L.ExponentialLR(o, 0.9)],
+    "exp+step": lambda L, o: [L.ExponentialLR(o, 0.9), L.StepLR(o, 2, 0.1)],
+    "exp+linear": lambda L, o: [L.ExponentialLR(o, 0.9), L.LinearLR(o, 0.2, total_iters=4)],
+    "linear+multistep": lambda L, o: [L.LinearLR(o, 0.5, total_iters=4), L.MultiStepLR(o, [3, 6], 0.5)],
+    "step+constant": lambda L, o: [L.StepLR(o, 4, 0.5), L.ConstantLR(o, 0.1, total_iters=6)],
+    "cosine+step": lambda L, o: [L.CosineAnnealingLR(o, 10, 0.001), L.StepLR(o, 3, 0.5)],
+    "cosine+multistep": lambda L, o: [L.CosineAnnealingLR(o, 10, 0.001), L.MultiStepLR(o, [2, 7], 0.5)],
+    "cosine+linear": lambda L, o: [L.CosineAnnealingLR(o, 10, 0.001), L.LinearLR(o, 0.3, total_iters=5)],
+    "cosine+exp": lambda L, o: [L.CosineAnnealingLR(o, 10, 0.001), L.ExponentialLR(o, 0.95)],
+    "poly+exp": lambda L, o: [L.PolynomialLR(o, 8, 2.0), L.ExponentialLR(o, 0.9)],
+    "constant+linear+exp": lambda L, o: [L.ConstantLR(o, 0.5, 3), L.LinearLR(o, 0.1, 1.0, 6),
+                                         L.ExponentialLR(o, 0.97)],
+}
+
+
+@pytest.mark.parametrize("case", list(COMPOUND))
+def test_two_schedulers_on_one_optimizer_compose_as_torch(torch, case):
+    ours_opt, ours, theirs_opt, theirs = _both(torch, COMPOUND[case])
+    for k in range(30):
+        ours_opt.step()
+        theirs_opt.step()
+        for s in ours:
+            s.step()
+        for s in theirs:
+            s.step()
+        np.testing.assert_allclose([g["lr"] for g in ours_opt.param_groups],
+                                   [g["lr"] for g in theirs_opt.param_groups], rtol=1e-10, atol=1e-15,
+                                   err_msg=f"{case}, epoch {k + 1}")
+
+
+@pytest.mark.parametrize("case", ["step+exp", "cosine+linear", "constant+linear+exp"])
+def test_chained_scheduler_matches_torch(torch, case):
+    ours_opt, ours, theirs_opt, theirs = _both(torch, COMPOUND[case])
+    ours = ChainedScheduler(ours, ours_opt)
+    theirs = torch.optim.lr_scheduler.ChainedScheduler(theirs, theirs_opt)
+    _compare_sequences(ours, ours_opt, theirs, theirs_opt, steps=30)
+
+
+@pytest.mark.parametrize("kw", [dict(patience=1, factor=0.5), dict(patience=0, factor=0.3, cooldown=2)])
+@pytest.mark.parametrize("other", ["cosine", "exp", "step"])
+def test_plateau_with_another_scheduler_matches_torch(torch, kw, other):
+    make = {"cosine": lambda L, o: L.CosineAnnealingLR(o, 20, 0.001), "exp": lambda L, o: L.ExponentialLR(o, 0.95),
+            "step": lambda L, o: L.StepLR(o, 4, 0.5)}[other]
+    ours_opt, (ours,), theirs_opt, (theirs,) = _both(torch, lambda L, o: [make(L, o)])
+    ours_p = ReduceLROnPlateau(ours_opt, **kw)
+    theirs_p = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, **kw)
+    for k, m in enumerate(_plateau_metrics()[:40]):
+        ours_opt.step()
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        ours_p.step(m)
+        theirs_p.step(m)
+        np.testing.assert_allclose([g["lr"] for g in ours_opt.param_groups],
+                                   [g["lr"] for g in theirs_opt.param_groups], rtol=1e-10, atol=1e-15,
+                                   err_msg=f"epoch {k}")
+
+
+@pytest.mark.parametrize("change", ["T_max", "eta_min", "both"])
+def test_cosine_follows_a_change_of_T_max_or_eta_min_mid_run(torch, change):
+    ours_opt, (ours,), theirs_opt, (theirs,) = _both(torch, lambda L, o: [L.CosineAnnealingLR(o, 20, 0.0)])
+    lrs = []
+    for k in range(40):
+        if k == 8:
+            for s in (ours, theirs):
+                if change in ("T_max", "both"):
+                    s.T_max = 30
+                if change in ("eta_min", "both"):
+                    s.eta_min = 0.005
+        ours_opt.step()
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-10, err_msg=f"epoch {k}")
+        lrs.append(ours.get_last_lr()[0])
+    jumps = np.abs(np.diff(lrs))
+    assert jumps[7] < 3 * jumps[6] + 1e-12, "the lr jumped when the schedule changed"
+
+
+SEQUENTIAL = {
+    # test_sequentiallr* of PyTorch's test_lrscheduler.py
+    "constant then exp": lambda L, o: L.SequentialLR(o, [L.ConstantLR(o, 0.1, 2), L.ExponentialLR(o, 0.9)], [3]),
+    "exp, step, exp": lambda L, o: L.SequentialLR(o, [L.ExponentialLR(o, 0.9), L.StepLR(o, 2, 0.5),
+                                                      L.ExponentialLR(o, 0.8)], [4, 10]),
+    "linear then cosine": lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.01, total_iters=10),
+                                                          L.CosineAnnealingLR(o, 20)], [10]),
+    "linear then poly": lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.1, total_iters=3),
+                                                        L.PolynomialLR(o, 12, 1.5)], [3]),
+    "constant then multistep": lambda L, o: L.SequentialLR(o, [L.ConstantLR(o, 0.5, 5),
+                                                               L.MultiStepLR(o, [3, 8], 0.1)], [5]),
+}
+
+
+@pytest.mark.parametrize("case", list(SEQUENTIAL))
+def test_sequential_matches_torch(torch, case):
+    ours_opt, ours, theirs_opt, theirs = _both(torch, lambda L, o: [SEQUENTIAL[case](L, o)])
+    _compare_sequences(ours[0], ours_opt, theirs[0], theirs_opt, steps=40)
+
+
+def test_sequential_warmup_then_cosine_with_plateau_matches_torch(torch):
+    ours_opt, (ours,), theirs_opt, (theirs,) = _both(torch, lambda L, o: [SEQUENTIAL["linear then cosine"](L, o)])
+    ours_p = ReduceLROnPlateau(ours_opt, patience=2, factor=0.5)
+    theirs_p = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, patience=2, factor=0.5)
+    for k, m in enumerate(_plateau_metrics()[:35]):
+        ours_opt.step()
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        ours_p.step(m)
+        theirs_p.step(m)
+        np.testing.assert_allclose([g["lr"] for g in ours_opt.param_groups],
+                                   [g["lr"] for g in theirs_opt.param_groups], rtol=1e-10, err_msg=f"epoch {k}")
+
+
+@pytest.mark.parametrize("name,kw", SCHEDULES, ids=_ids(SCHEDULES))
+def test_chainable_form_equals_closed_form_alone(name, kw):
+    opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+    sched = OUR_SCHED[name](opt, **kw)
+    for _ in range(60):
+        opt.step()
+        sched.step()
+        assert sched.get_last_lr()[0] == pytest.approx(sched._get_closed_form_lr()[0], rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("name,kw", SCHEDULES[::2], ids=_ids(SCHEDULES[::2]))
+def test_resume_with_last_epoch_matches_torch(torch, name, kw):
+    ours_opt, theirs_opt = _pair(torch)
+    for o in (ours_opt, theirs_opt):
+        for g in o.param_groups:
+            g["initial_lr"] = g["lr"]
+    ours = OUR_SCHED[name](ours_opt, last_epoch=6, **kw)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, last_epoch=6, **kw)
+    _compare_sequences(ours, ours_opt, theirs, theirs_opt, steps=30)
+
+
+def test_plateau_reduces_a_group_added_later(torch):
+    ours_opt, theirs_opt = _pair(torch)
+    ours = ReduceLROnPlateau(ours_opt, patience=0, factor=0.5, min_lr=0.01)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, patience=0, factor=0.5, min_lr=0.01)
+    ours_opt.add_param_group({"params": [Parameter(np.zeros(2))], "lr": 0.2})
+    theirs_opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.2})
+    for m in [1.0, 2.0, 3.0, 4.0, 5.0]:
+        ours.step(m)
+        theirs.step(m)
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr())
+    assert len(ours.get_last_lr()) == 3 and ours.get_last_lr()[2] < 0.2
+
+
+def test_float16_parameters_train_with_a_representable_eps():
+    p = Parameter(np.ones(3, dtype=np.float16))
+    opt = Adam([p], lr=1e-2, eps=1e-4)
+    for _ in range(5):
+        p.grad[...] = 0
+        opt.step()
+    assert p.data.dtype == np.float16 and np.all(np.isfinite(p.data))
+
+
+# --- the update functions work on any arrays: one flat arena gives the same bits ------
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1)),
+                                     ("SGD", dict(lr=0.01, momentum=0.9, dampening=0.2, maximize=True)),
+                                     ("RMSProp", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
+                                     ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+                                     ("AdamW", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+                                     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1))])
+def test_one_flat_arena_gives_the_same_bits_as_per_parameter_updates(name, kw):
+    """Issue 15 will run each update once on all parameters packed into one array: the
+    optimizer classes and an arena made of views of one buffer must agree exactly."""
+    rng = np.random.default_rng(0)
+    init = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    sizes = [a.size for a in init]
+    arena = np.concatenate([a.ravel() for a in init])
+    views = np.split(arena, np.cumsum(sizes)[:-1])
+    separate = [Parameter(a.copy()) for a in init]
+    packed = [Parameter(v.reshape(a.shape)) for v, a in zip(views, init)]
+    flat = Parameter(arena)
+    opt, flat_opt = OURS[name](separate, **kw), OURS[name]([flat], **kw)
+    for k in range(25):
+        grads = [rng.standard_normal(a.shape).astype(np.float32) for a in init]
+        for p, g in zip(separate, grads):
+            p.grad[...] = g
+        flat.grad[...] = np.concatenate([g.ravel() for g in grads])
+        opt.step()
+        flat_opt.step()
+    for p, q in zip(separate, packed):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: StepLR(o, 3, 0.5), lambda o: MultiStepLR(o, [2, 5, 5, 9], 0.5), lambda o: ExponentialLR(o, 0.9),
+    lambda o: CosineAnnealingLR(o, 7, 0.001), lambda o: LinearLR(o, 0.2, 0.9, 6), lambda o: ConstantLR(o, 0.3, 4),
+    lambda o: PolynomialLR(o, 8, 1.5),
+    lambda o: ChainedScheduler([ExponentialLR(o, 0.9), ConstantLR(o, 0.5, 3)]),
+    lambda o: SequentialLR(o, [LinearLR(o, 0.1, total_iters=3), CosineAnnealingLR(o, 8)], [3]),
+], ids=["step", "multistep", "exp", "cosine", "linear", "constant", "poly", "chained", "sequential"])
+def test_every_scheduler_resumes_exactly_from_its_state_dict(make):
+    def run(resume_at=None):
+        opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+        sched, lrs = make(opt), []
+        for k in range(20):
+            if k == resume_at:
+                sd, opt_sd = sched.state_dict(), opt.state_dict()
+                opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+                sched = make(opt)
+                opt.load_state_dict(opt_sd)
+                sched.load_state_dict(sd)
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+    assert run() == run(resume_at=7)

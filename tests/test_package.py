@@ -15,19 +15,22 @@ import mlpbook
 ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = {
-    "mlpbook.layers": ["Parameter", "Buffer", "Module", "Dense", "Sequential"],
+    "mlpbook.layers": ["Parameter", "Buffer", "Module", "Dense", "Sequential", "SharedModuleError"],
     "mlpbook.gradcheck": ["gradcheck", "GradcheckError"],
     "mlpbook.activations": ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax"],
-    "mlpbook.losses": ["MSELoss", "CategoricalCrossEntropy", "SoftmaxCrossEntropy", "BCEWithLogits"],
-    "mlpbook.optim": ["SGD", "RMSProp", "Adam", "AdamW", "clip_grad_norm_", "StepLR", "MultiStepLR", "ExponentialLR",
-                      "CosineAnnealingLR", "LinearLR", "SequentialLR", "ReduceLROnPlateau"],
+    "mlpbook.losses": ["MSELoss", "CategoricalCrossEntropy", "SoftmaxCrossEntropy", "CrossEntropyLoss",
+                       "BCEWithLogits", "BCEWithLogitsLoss"],
+    "mlpbook.optim": ["SGD", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW", "clip_grad_norm_", "StepLR",
+                      "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR",
+                      "PolynomialLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"],
     "mlpbook.data": ["Dataset", "ArrayDataset", "Subset", "DataLoader", "random_split", "Standardize"],
-    "mlpbook.trainer": ["Trainer", "Callback", "History", "save", "load"],
+    "mlpbook.trainer": ["Trainer", "Callback", "History", "save", "load", "load_checkpoint"],
     "mlpbook.callbacks": ["EarlyStopping", "ProgressBar", "CSVLogger", "ModelCheckpoint", "TerminateOnNaN",
                           "LambdaCallback"],
     "mlpbook.regularization": ["Dropout", "RandomHorizontalFlip", "RandomShift"],
     "mlpbook.normalization": ["BatchNorm1d"],
-    "mlpbook.datasets": ["load_fashion_mnist"],
+    "mlpbook.datasets": ["load_fashion_mnist", "load_auto_mpg"],
+    "mlpbook.rbf": ["RBF"],
 }
 
 

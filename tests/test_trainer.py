@@ -13,7 +13,7 @@ from mlpbook.layers import Dense, Module, Parameter, Sequential
 from mlpbook.losses import MSELoss, SoftmaxCrossEntropy
 from mlpbook.optim import SGD, Adam, AdamW, ReduceLROnPlateau, StepLR
 from mlpbook.trainer import (EVENTS, Callback, CancelBatchException, CancelEpochException, CancelFitException,
-                             Trainer, _atomic_write, build, load, load_checkpoint, save)
+                             History, Trainer, _atomic_write, build, load, load_checkpoint, save)
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_predict_and_evaluate_in_eval_mode(spirals):
     trainer.model.train()
     out = trainer.predict(val[np.arange(len(val))][0], batch_size=7)
     assert out.shape == (len(val), 3) and not trainer.model.training
-    with pytest.raises(ValueError, match="no data"):
+    with pytest.raises(ValueError, match="no batches"):
         trainer.evaluate(DataLoader(ArrayDataset(np.zeros((0, 2)), np.zeros(0, int)), batch_size=4))
 
 
@@ -304,7 +304,7 @@ def _resumable_run(tmp_path, stop_after=None, epochs=6):
     trainer.save_checkpoint(tmp_path / "ckpt.npz")
     trainer, loader = fresh()                          # a new process: new objects, same code
     trainer.load_checkpoint(tmp_path / "ckpt.npz", train_loader=loader)
-    trainer.fit(loader, epochs)
+    trainer.fit(loader, epochs - stop_after)           # fit runs that many *more* epochs
     return trainer
 
 
@@ -315,3 +315,142 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
     assert straight.history.epochs == resumed.history.epochs
     assert straight.optimizer.param_groups[0]["lr"] == resumed.optimizer.param_groups[0]["lr"]
+
+
+# --- issue 10: fit semantics, empty loaders, History, non-finite losses, progress --------
+def test_fit_runs_n_more_epochs(spirals):
+    train, val = spirals
+    rec = Recorder()
+    trainer = _trainer(callbacks=[rec])
+    loader = DataLoader(train, batch_size=80)
+    trainer.fit(loader, 2, DataLoader(val, batch_size=80))
+    h = trainer.fit(loader, 3, DataLoader(val, batch_size=80))
+    assert len(h) == 5 and trainer.epoch == 4 and h is trainer.history
+    epochs = [epoch for e, epoch, _ in rec.events if e == "after_epoch"]
+    assert epochs == [0, 1, 2, 3, 4]
+    assert trainer.fit(loader, 0) is trainer.history and len(trainer.history) == 5
+
+
+@pytest.mark.parametrize("epochs, error, match", [
+    (-1, ValueError, r"epochs must be >= 0, got -1"),
+    (2.5, TypeError, r"epochs must be an integer, got 2\.5"),
+    (3.0, TypeError, r"epochs must be an integer"),
+    ("3", TypeError, r"epochs must be an integer, got '3'"),
+    (True, TypeError, r"epochs must be an integer, got True"),
+    (None, TypeError, r"epochs must be an integer"),
+])
+def test_fit_rejects_bad_epochs(spirals, epochs, error, match):
+    model = _model()
+    W = model[0].W.data.copy()
+    with pytest.raises(error, match=match):
+        _trainer(model).fit(DataLoader(spirals[0], batch_size=64), epochs)
+    np.testing.assert_array_equal(model[0].W.data, W)
+
+
+def test_fit_accepts_numpy_integer_epochs(spirals):
+    assert len(_trainer().fit(DataLoader(spirals[0], batch_size=64), np.int64(2))) == 2
+
+
+def test_fit_refuses_loaders_without_batches():
+    empty = ArrayDataset(np.zeros((0, 2), np.float32), np.zeros(0, int))
+    with pytest.raises(ValueError, match=r"train_loader yields no batches \(its dataset has 0"):
+        _trainer().fit(DataLoader(empty, batch_size=4), 1)
+    small = ArrayDataset(np.zeros((5, 2), np.float32), np.zeros(5, int))
+    with pytest.raises(ValueError, match=r"no batches.*5 examples, batch_size=8, drop_last=True"):
+        _trainer().fit(DataLoader(small, batch_size=8, drop_last=True), 1)
+    with pytest.raises(ValueError, match=r"val_loader yields no batches"):
+        _trainer().fit(DataLoader(small, batch_size=2), 1, DataLoader(empty, batch_size=2))
+    batches = (b for b in DataLoader(small, batch_size=2))      # a generator: one pass only
+    with pytest.raises(ValueError, match=r"yielded no batches in epoch 2"):
+        _trainer().fit(batches, 2)
+
+
+def test_history_indexing_membership_iteration(spirals):
+    h = _trainer().fit(DataLoader(spirals[0], batch_size=64), 3)
+    with pytest.raises(KeyError, match=r"'acuracy' is not in the history.*'loss', 'accuracy'"
+                                       r".*did you mean 'accuracy'"):
+        h["acuracy"]
+    assert h[0] == h.epochs[0] and h[-1] == h.epochs[2] and h[-3] == h[0]
+    h[0]["loss"] = 123.0                                    # a copy: the history is unchanged
+    assert h.epochs[0]["loss"] != 123.0
+    with pytest.raises(IndexError, match="out of range: the history has 3 epochs"):
+        h[3]
+    with pytest.raises(TypeError, match="metric names"):
+        h[1.5]
+    assert "loss" in h and "val_loss" not in h and 0 not in h
+    assert list(h) == h.epochs and len(list(iter(h))) == 3
+    assert len(h[1:]) == 2 and h[1:]["loss"] == h["loss"][1:]
+    with pytest.raises(KeyError, match="its keys are \\[\\]"):
+        History()["loss"]
+    assert repr(History()) == "History(0 epochs)"
+
+
+def test_history_missing_epochs_are_nan():
+    h = History([{"loss": 1.0}, {"loss": 0.5, "lr": 0.1}])
+    assert h["lr"][1] == 0.1 and math.isnan(h["lr"][0])
+
+
+def test_non_finite_input_stops_before_update(spirals):
+    X = np.ones((64, 2), np.float32)
+    X[10, 1] = np.nan
+    y = np.zeros(64, int)
+    model, seen = _model(), []
+    before = model.state_dict()
+    spy = LambdaCallback(after_backward=lambda t: seen.append(t.loss),
+                         after_fit=lambda t: seen.append("after_fit"))
+    trainer = _trainer(model, callbacks=[spy])
+    with pytest.raises(FloatingPointError, match=r"loss became nan at epoch 1, batch 1 "
+                                                 r"\(the input batch xb holds 1 NaN/inf value\)"):
+        trainer.fit(DataLoader(ArrayDataset(X, y), batch_size=32), 3)
+    assert math.isnan(seen[0]) and seen[-1] == "after_fit"      # callbacks saw it; after_fit ran
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_non_finite_target_and_divergence_messages():
+    X = np.ones((8, 1), np.float32)
+    y = np.ones((8, 1), np.float32)
+    y[3] = np.inf
+    model = Sequential(Dense(1, 1, rng=0))
+    trainer = Trainer(model, MSELoss(), SGD(model.parameters(), lr=0.1))
+    with pytest.raises(FloatingPointError, match=r"target batch yb holds 1 NaN/inf"):
+        trainer.fit(DataLoader(ArrayDataset(X, y), batch_size=8), 1)
+    y = np.full((64, 1), 1e3, np.float32)
+    model = Sequential(Dense(1, 8, rng=0), ReLU(), Dense(8, 1, rng=1))
+    trainer = Trainer(model, MSELoss(), SGD(model.parameters(), lr=10.0))
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError,
+                                                  match=r"batch is finite: training diverged"):
+        trainer.fit(DataLoader(ArrayDataset(np.ones((64, 1), np.float32), y), batch_size=8), 50)
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def test_non_finite_check_can_be_switched_off_or_handled_by_a_callback():
+    X = np.ones((64, 2), np.float32)
+    X[0, 0] = np.nan                                      # only in the first batch
+    y = np.zeros(64, int)
+    model = _model()
+    skip = LambdaCallback(after_backward=lambda t: None if math.isfinite(t.loss) else
+                          (_ for _ in ()).throw(CancelBatchException()))
+    trainer = _trainer(model, callbacks=[skip])
+    trainer.fit(DataLoader(ArrayDataset(X, y), batch_size=32), 2)   # the NaN batch is skipped
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    model = _model()
+    trainer = Trainer(model, SoftmaxCrossEntropy(), Adam(model.parameters(), lr=1e-2),
+                      terminate_on_nan=False)
+    with np.errstate(all="ignore"):
+        h = trainer.fit(DataLoader(ArrayDataset(X, y), batch_size=32), 1)
+    assert math.isnan(h["loss"][0]) and not np.isfinite(model[0].W.data).all()
+
+
+def test_progress_bar_shows_every_metric_within_88_columns(spirals, capsys):
+    train, val = spirals
+    def a_metric_with_a_rather_long_name(y_true, y_pred):
+        return 0.5
+    _trainer(callbacks=[ProgressBar()], metrics=["accuracy", "f1_macro", a_metric_with_a_rather_long_name]).fit(
+        DataLoader(train, batch_size=64), 2, DataLoader(val, batch_size=64))
+    err = capsys.readouterr().err
+    for key in ["loss", "accuracy", "f1_macro", "a_metric_with_a_rather_long_name"]:
+        assert f"val_{key}=" in err, f"val_{key} missing from the progress output"
+        assert f" {key}=" in err, f"{key} missing from the progress output"
+    lines = [line for chunk in err.split("\r") for line in chunk.splitlines()]
+    assert max(len(line) for line in lines) <= 88, max(lines, key=len)
