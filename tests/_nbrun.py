@@ -45,6 +45,9 @@ def kernel_env(**extra):
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
                                                       if p and Path(p).resolve() != ROOT])
     env.update(MLPBOOK_BUILD="quick", MPLBACKEND="agg", PYTHONDONTWRITEBYTECODE="1")
+    # Two runs share the cores (the mutation and workbook tests): one BLAS thread each,
+    # or their threads fight for the cores and every run slows down many times over.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env.update(extra)
     return env
 

@@ -97,8 +97,13 @@ def standalone_python(tmp_path_factory):
 
 def _clean_env(python, home):
     "What a reader's activated environment has: its own bin first on PATH, nothing of ours."
+    # OPENBLAS_* are kept: where the machine sets them (to pick a BLAS kernel), every
+    # run of the notebooks here must use the same kernel as the book build.
     env = {k: v for k, v in os.environ.items()
-           if k in ("LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "PIP_FIND_LINKS", "PIP_INDEX_URL")}
+           if k in ("LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "PIP_FIND_LINKS", "PIP_INDEX_URL")
+           or k.startswith("OPENBLAS_")}
+    if WORKERS > 1:       # WORKERS kernels share the cores: one BLAS thread each
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env.update(PATH=f"{python.parent}:/usr/local/bin:/usr/bin:/bin", VIRTUAL_ENV=str(python.parent.parent), HOME=str(home), MLPBOOK_BUILD="quick",
                MPLBACKEND="agg", PYTHONDONTWRITEBYTECODE="1")
     return env
