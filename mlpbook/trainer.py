@@ -129,6 +129,20 @@ def _batch_pair(batch, where):
                     "DataLoader(ArrayDataset(X, y), batch_size=64)")
 
 
+def _logit_metric(name, fn, loss_fn):
+    """(name, fn); with a BCE-with-logits loss the named classification metrics
+    threshold the model's outputs at 0 (they are logits, even when all happen to lie
+    in [0, 1], where the metrics' default would read them as probabilities)."""
+    from mlpbook.losses import BCEWithLogits
+    from mlpbook.metrics import accuracy, f1_macro, precision_recall_f1
+    if isinstance(loss_fn, BCEWithLogits):
+        if fn is accuracy:
+            return name, lambda t, p: accuracy(t, p, threshold=0.0)
+        if fn is f1_macro:
+            return name, lambda t, p: precision_recall_f1(t, p, threshold=0.0)[2]
+    return name, fn
+
+
 def _check_count(value, name, minimum):
     "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -236,7 +250,7 @@ class Trainer:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.callbacks = sorted(callbacks, key=lambda cb: getattr(cb, "order", 0))
         metrics = _as_list(metrics, "metrics", "'accuracy', ...")
-        self.metrics = [get_metric(m) for m in metrics]
+        self.metrics = [_logit_metric(*get_metric(m), loss_fn) for m in metrics]
         self.terminate_on_nan = bool(terminate_on_nan)
         self.history = History()
         self.epoch = -1

@@ -251,3 +251,17 @@ def test_loader_batches_must_be_pairs(batches, match):
         tr.fit(batches, epochs=1)
     with pytest.raises(TypeError, match="evaluate: loader must yield"):
         tr.evaluate(batches)
+
+
+def test_accuracy_metric_reads_bce_outputs_as_logits():
+    from mlpbook.losses import BCEWithLogits
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    y = (x > 0).astype(np.float32)
+    model = Sequential(Dense(1, 1, rng=0))
+    model[0].W.data[:], model[0].b.data[:] = 0.2, 0.5    # logits in [0.3, 0.7]
+    tr = Trainer(model, BCEWithLogits(), SGD(model.parameters(), lr=0.1),
+                 metrics=["accuracy", "f1_macro"])
+    logs = tr.evaluate(DataLoader(ArrayDataset(x, y), batch_size=40))
+    # every logit is > 0: the model predicts class 1 everywhere (accuracy 0.5); the
+    # metric used to read the logits as probabilities (> 0.5) and report 1.0
+    assert logs["accuracy"] == 0.5 and abs(logs["f1_macro"] - 1 / 3) < 1e-12
