@@ -9,6 +9,7 @@ __all__ = ['EarlyStopping', 'LRScheduler', 'ProgressBar', 'CSVLogger', 'ModelChe
 import csv
 import math
 import os
+import string
 import sys
 import textwrap
 
@@ -33,6 +34,14 @@ def _monitored(trainer, monitor, who):
                        f"{sorted(trainer.logs)}; pass a val_loader to fit() or monitor "
                        "another key")
     return trainer.logs[monitor]
+
+
+def _needs_validation(trainer, key, who, verb="monitors"):
+    "Before training: a `val_` key cannot be logged by a fit without a val_loader."
+    if str(key).startswith("val_") and trainer.val_loader is None:
+        raise KeyError(f"{who} {verb} '{key}', which only a fit with a val_loader "
+                       "logs; pass a val_loader to fit() or use a training key such "
+                       "as 'loss'")
 
 
 class EarlyStopping(Callback):
@@ -63,6 +72,7 @@ class EarlyStopping(Callback):
         self.best_epoch, self.best_weights = None, None
 
     def before_fit(self, trainer):
+        _needs_validation(trainer, self.monitor, "EarlyStopping")
         self.stopped_epoch, self.wait = None, 0
 
     def _improved(self, value):
@@ -108,6 +118,15 @@ class LRScheduler(Callback):
                              "use interval='epoch'")
         self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
         self.lrs = []
+
+    def before_fit(self, trainer):
+        if getattr(self.scheduler, "optimizer", trainer.optimizer) is not \
+                trainer.optimizer:
+            raise ValueError("LRScheduler: the scheduler was built on another optimizer "
+                             "than the trainer's, so it would change nothing; build it "
+                             "on the optimizer passed to Trainer")
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            _needs_validation(trainer, self.monitor, "LRScheduler")
 
     def after_batch(self, trainer):
         if self.interval == "batch":
@@ -262,6 +281,11 @@ class ModelCheckpoint(Callback):
 
     def before_fit(self, trainer):
         # Refuse an unwritable path before training, not after the first epoch.
+        if self.save_best_only:
+            _needs_validation(trainer, self.monitor, "ModelCheckpoint")
+        for _, field, _, _ in string.Formatter().parse(self.path):
+            if field:
+                _needs_validation(trainer, field, "ModelCheckpoint's path", "uses")
         folder = os.path.dirname(self.path) or "."
         if "{" in folder:               # a templated folder is known only later
             return

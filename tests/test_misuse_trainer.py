@@ -265,3 +265,25 @@ def test_accuracy_metric_reads_bce_outputs_as_logits():
     # every logit is > 0: the model predicts class 1 everywhere (accuracy 0.5); the
     # metric used to read the logits as probabilities (> 0.5) and report 1.0
     assert logs["accuracy"] == 0.5 and abs(logs["f1_macro"] - 1 / 3) < 1e-12
+
+
+def test_callbacks_needing_validation_or_another_optimizer_refused_before_training(
+        tmp_path):
+    from mlpbook.optim import StepLR
+    cases = [
+        (lambda tr: EarlyStopping(), KeyError, "EarlyStopping monitors 'val_loss'"),
+        (lambda tr: ModelCheckpoint(tmp_path / "m-{val_loss:.3f}.npz"), KeyError,
+         "ModelCheckpoint's path uses 'val_loss'"),
+        (lambda tr: ModelCheckpoint(tmp_path / "m.npz", save_best_only=True),
+         KeyError, "ModelCheckpoint monitors 'val_loss'"),
+        (lambda tr: LRScheduler(StepLR(SGD(_model().parameters(), lr=0.1), 1)),
+         ValueError, "built on another optimizer"),     # was: silently no schedule
+    ]
+    for make, error, match in cases:
+        tr = _trainer()
+        tr.callbacks = [make(tr)]
+        before = [p.data.copy() for p in tr.model.parameters()]
+        with pytest.raises(error, match=match):
+            tr.fit(_loader(), epochs=1)        # was: raised after a trained epoch
+        assert all(np.array_equal(a, p.data)
+                   for a, p in zip(before, tr.model.parameters()))
