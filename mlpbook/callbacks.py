@@ -6,6 +6,8 @@ __all__ = ['EarlyStopping', 'LRScheduler', 'ProgressBar', 'CSVLogger', 'ModelChe
 # %% ../nbs/05c_callbacks.ipynb #9abe7961
 import csv
 import math
+import os
+import string
 import sys
 import textwrap
 
@@ -32,6 +34,14 @@ def _monitored(trainer, monitor, who):
     return trainer.logs[monitor]
 
 
+def _needs_validation(trainer, key, who, verb="monitors"):
+    "Before training: a `val_` key cannot be logged by a fit without a val_loader."
+    if str(key).startswith("val_") and trainer.val_loader is None:
+        raise KeyError(f"{who} {verb} '{key}', which only a fit with a val_loader "
+                       "logs; pass a val_loader to fit() or use a training key such "
+                       "as 'loss'")
+
+
 class EarlyStopping(Callback):
     """Stop when `monitor` has not improved by more than `min_delta` for `patience`
     epochs.
@@ -39,6 +49,8 @@ class EarlyStopping(Callback):
     mode: "min", "max" or "auto" (max for names with acc/f1/r2/precision/recall).
     restore_best_weights: at the end of the fit, load the weights of the best epoch.
     After the fit, `best`, `best_epoch` and `stopped_epoch` (None if it never stopped).
+    A later fit with the same callback carries on: the best value and weights are
+    kept (the best epoch of all fits is restored), and the patience count restarts.
     """
 
     order = 10
@@ -54,11 +66,12 @@ class EarlyStopping(Callback):
         self.min_delta = abs(min_delta)
         self.mode = _resolve_mode(mode, monitor)
         self.restore_best_weights = restore_best_weights
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch, self.best_weights = None, None
 
     def before_fit(self, trainer):
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch, self.stopped_epoch, self.wait, self.best_weights = (None, None,
-                                                                              0, None)
+        _needs_validation(trainer, self.monitor, "EarlyStopping")
+        self.stopped_epoch, self.wait = None, 0
 
     def _improved(self, value):
         if self.mode == "min":
@@ -103,6 +116,15 @@ class LRScheduler(Callback):
                              "use interval='epoch'")
         self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
         self.lrs = []
+
+    def before_fit(self, trainer):
+        if getattr(self.scheduler, "optimizer", trainer.optimizer) is not \
+                trainer.optimizer:
+            raise ValueError("LRScheduler: the scheduler was built on another "
+                             "optimizer than the trainer's, so it would change nothing; "
+                             "build it on the optimizer passed to Trainer")
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            _needs_validation(trainer, self.monitor, "LRScheduler")
 
     def after_batch(self, trainer):
         if self.interval == "batch":
@@ -156,6 +178,12 @@ class ProgressBar(Callback):
     order = 30
 
     def __init__(self, file=None, refresh_every=10, width=88):
+        for arg, value, low in (("refresh_every", refresh_every, 1),
+                                ("width", width, 20)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or value < low:
+                raise ValueError(f"ProgressBar: {arg} must be an int >= {low}, got "
+                                 f"{value!r}")
         self.file, self.refresh_every, self.width = file, refresh_every, width
 
     def before_epoch(self, trainer):
@@ -195,15 +223,22 @@ class ProgressBar(Callback):
 
 
 class CSVLogger(Callback):
-    "Write one CSV row per epoch (the epoch and every log value), flushed each epoch."
+    """Write one CSV row per epoch (the epoch and every log value), flushed each epoch.
+
+    append=False starts a new file at the first fit; a later fit with the same logger
+    continues it (fit(n) trains n more epochs, and the file keeps them all). Appending
+    to a file whose columns differ raises ValueError."""
 
     order = 40
 
     def __init__(self, path, append=False):
         self.path, self.append = path, append
+        self._started = False
 
     def before_fit(self, trainer):
-        self.file = open(self.path, "a" if self.append else "w", newline="")
+        append = self.append or self._started
+        self.file = open(self.path, "a" if append else "w", newline="")
+        self._started, self._appending = True, append
         self.writer, self.fields = None, None
 
     def after_epoch(self, trainer):
@@ -212,8 +247,16 @@ class CSVLogger(Callback):
             self.fields = list(row)
             self.writer = csv.DictWriter(self.file, fieldnames=self.fields,
                                          extrasaction="ignore")
-            if not self.append or self.file.tell() == 0:
+            if not self._appending or self.file.tell() == 0:
                 self.writer.writeheader()
+            else:                       # appending: the columns must be the file's
+                with open(self.path, newline="") as f:
+                    header = next(csv.reader(f), [])
+                if header != self.fields:
+                    raise ValueError(
+                        f"CSVLogger: {self.path!r} has the columns {header}, but this "
+                        f"run logs {self.fields}; appending would misalign them. Use "
+                        "a new path, or append=False to overwrite")
         self.writer.writerow(row)
         self.file.flush()
 
@@ -233,6 +276,25 @@ class ModelCheckpoint(Callback):
         self.mode = _resolve_mode(mode, monitor)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved = []
+
+    def before_fit(self, trainer):
+        # Refuse an unwritable path before training, not after the first epoch.
+        if self.save_best_only:
+            _needs_validation(trainer, self.monitor, "ModelCheckpoint")
+        for _, field, _, _ in string.Formatter().parse(self.path):
+            if field:
+                _needs_validation(trainer, field, "ModelCheckpoint's path", "uses")
+        folder = os.path.dirname(self.path) or "."
+        if "{" in folder:               # a templated folder is known only later
+            return
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+            raise FileNotFoundError(f"ModelCheckpoint: cannot write {self.path!r}: the "
+                                    f"folder {folder!r} does not exist or is not "
+                                    "writable; create it first, e.g. "
+                                    "os.makedirs(folder, exist_ok=True)")
+        if os.path.isdir(self.path):
+            raise IsADirectoryError(f"ModelCheckpoint: {self.path!r} is a folder; give "
+                                    "a file path such as 'ckpt/epoch{epoch}.npz'")
 
     def after_epoch(self, trainer):
         if self.save_best_only:

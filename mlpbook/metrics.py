@@ -85,8 +85,13 @@ def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
                          "scores "
                          f"{c_pred} (y_true {np.shape(y_true)}, y_pred "
                          f"{np.shape(y_pred)})")
-    C = num_classes or c_true or c_pred or int(max(t.max(), p.max())) + 1
-    if int(C) != C or C < 1:
+    if num_classes is not None and (isinstance(num_classes, (bool, np.bool_)) or not
+                                    isinstance(num_classes, (int, np.integer))):
+        raise ValueError(f"{name}: num_classes must be a positive integer, got "
+                         f"{num_classes!r}")
+    C = (num_classes if num_classes is not None else
+         c_true or c_pred or int(max(t.max(), p.max())) + 1)
+    if C < 1:
         raise ValueError(f"{name}: num_classes must be a positive integer, got "
                          f"{num_classes!r}")
     for labels, role in ((t, "y_true"), (p, "y_pred")):

@@ -81,8 +81,8 @@ class BatchNorm1d(Module):
             n = len(x)
             if n < 2:
                 raise ValueError(f"{self!r}: training mode needs more than 1 example "
-                                 "per "
-                                 f"batch, got {n}")
+                                 f"per batch, got {n} (a DataLoader whose last batch "
+                                 "holds one example: pass drop_last=True)")
             mean, var = x.mean(axis=0), x.var(axis=0)
             self._update_running(mean, var, n)
         else:
@@ -102,7 +102,11 @@ class BatchNorm1d(Module):
         and g_hat * s in evaluation mode (fixed statistics: self._batch_stats is
         False)."""
         grad_out = np.asarray(grad_out, dtype=self.gamma.data.dtype)
-        x_hat, inv_std = self._x_hat, self._inv_std
+        x_hat, inv_std = self._saved("_x_hat"), self._inv_std   # one backward/forward
+        if grad_out.shape != x_hat.shape:
+            self._x_hat = x_hat                         # keep it for a corrected call
+            raise ValueError(f"{self!r}.backward: grad_out has shape {grad_out.shape}, "
+                             f"but the forward input had {x_hat.shape}")
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
         g_hat = grad_out * self.gamma.data

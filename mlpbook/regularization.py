@@ -45,6 +45,7 @@ class Dropout(Module):
         dtype; all 0 when p = 1) and return x * self._mask (same shape and dtype as x).
         Evaluation mode or p = 0: set self._mask = None and return x unchanged."""
         x = np.asarray(x)
+        self._out_shape = x.shape         # backward checks grad_out against it
         if not self.training or self.p == 0.0:
             self._mask = None
             return x
@@ -59,7 +60,14 @@ class Dropout(Module):
     def backward(self, grad_out):
         """grad_out: dL/dy, same shape as the last forward's x. Return dL/dx =
         grad_out * self._mask (the forward's mask, scaling included), or grad_out
-        unchanged when the forward stored no mask (evaluation mode, p = 0)."""
+        unchanged when the forward stored no mask (evaluation mode, p = 0).
+        Raises RuntimeError before any forward (as every layer does) and ValueError
+        when grad_out's shape is not the forward input's."""
+        shape = self._saved("_out_shape")
+        if np.shape(grad_out) != shape:
+            self._out_shape = shape                     # keep it for a corrected call
+            raise ValueError(f"{self!r}.backward: grad_out has shape "
+                             f"{np.shape(grad_out)}, but the forward input had {shape}")
         return grad_out if self._mask is None else grad_out * self._mask
 
     def get_config(self):
@@ -76,6 +84,16 @@ def _image_shape(image_shape, owner):
         raise ValueError(f"{owner}: image_shape must be (H, W), two positive ints, "
                          f"got {image_shape!r}")
     return shape
+
+
+def _images(x, image_shape, owner):
+    "x as (N, H, W) images, from (N, H*W) or (N, H, W); other shapes raise ValueError."
+    x = np.asarray(x)
+    H, W = image_shape
+    if x.ndim not in (2, 3) or x.shape[1:] not in ((H * W,), (H, W)):
+        raise ValueError(f"{owner}: expected images of shape (N, {H * W}) or (N, {H}, "
+                         f"{W}) for image_shape=({H}, {W}), got {x.shape}")
+    return x.reshape((len(x), H, W))
 
 
 class RandomHorizontalFlip(Callback):
@@ -136,7 +154,7 @@ def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
 
     Returns a new array of x's shape."""
     rng = as_generator(rng)
-    images = np.array(x).reshape((len(x),) + tuple(image_shape))
+    images = _images(x, image_shape, "random_horizontal_flip").copy()
     flip = rng.random(len(images)) < p
     images[flip] = images[flip, :, ::-1]
     return images.reshape(np.shape(x))
@@ -148,7 +166,10 @@ def random_shift(x, image_shape, max_shift=2, fill=0.0, rng=None):
     rng = as_generator(rng)
     H, W = image_shape
     s = int(max_shift)
-    images = np.asarray(x).reshape((len(x), H, W))
+    if s >= min(H, W):
+        raise ValueError(f"random_shift: max_shift={s} would move whole images out of "
+                         f"the {H}x{W} frame; use max_shift < {min(H, W)}")
+    images = _images(x, image_shape, "random_shift")
     padded = np.full((len(images), H + 2 * s, W + 2 * s), fill, dtype=images.dtype)
     padded[:, s:s + H, s:s + W] = images
     dy, dx = rng.integers(0, 2 * s + 1, (2, len(images)))

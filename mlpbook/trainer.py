@@ -103,6 +103,44 @@ class History:
                                        subsequent_indent="    "))
 
 # %% ../nbs/05_trainer.ipynb #a2a9d84a
+@contextlib.contextmanager
+def _eval_mode(model):
+    "Evaluation mode inside the block; each module's own mode restored after it."
+    modes = [(m, m.training) for _, m in model.named_modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def _batch_pair(batch, where):
+    "A loader's batch as (x, y); anything else raises TypeError naming `where`."
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch
+    what = (f"an array of shape {batch.shape}" if isinstance(batch, np.ndarray)
+            else f"a {type(batch).__name__}" + (f" of {len(batch)} items"
+                                                if isinstance(batch, (tuple, list))
+                                                else ""))
+    raise TypeError(f"{where} must yield (x, y) pairs, got {what}; build it as "
+                    "DataLoader(ArrayDataset(X, y), batch_size=64)")
+
+
+def _logit_metric(name, fn, loss_fn):
+    """(name, fn); with a BCE-with-logits loss the named classification metrics
+    threshold the model's outputs at 0 (they are logits, even when all happen to lie
+    in [0, 1], where the metrics' default would read them as probabilities)."""
+    from mlpbook.losses import BCEWithLogits
+    from mlpbook.metrics import accuracy, f1_macro, precision_recall_f1
+    if isinstance(loss_fn, BCEWithLogits):
+        if fn is accuracy:
+            return name, lambda t, p: accuracy(t, p, threshold=0.0)
+        if fn is f1_macro:
+            return name, lambda t, p: precision_recall_f1(t, p, threshold=0.0)[2]
+    return name, fn
+
+
 def _check_count(value, name, minimum):
     "`value` as an int >= minimum; TypeError/ValueError naming `name` otherwise."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -210,7 +248,7 @@ class Trainer:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.callbacks = sorted(callbacks, key=lambda cb: getattr(cb, "order", 0))
         metrics = _as_list(metrics, "metrics", "'accuracy', ...")
-        self.metrics = [get_metric(m) for m in metrics]
+        self.metrics = [_logit_metric(*get_metric(m), loss_fn) for m in metrics]
         self.terminate_on_nan = bool(terminate_on_nan)
         self.history = History()
         self.epoch = -1
@@ -251,7 +289,7 @@ class Trainer:
             for self.epoch in range(start, start + epochs):
                 self.logs = self._train_epoch(train_loader)
                 if val_loader is not None:
-                    val = self.evaluate(val_loader)
+                    val = self._evaluate(val_loader)
                     self.logs.update({f"val_{k}": v for k, v in val.items()})
                     self._call("after_validate")
                 self.history.epochs.append(self.logs)  # after_epoch may still add to it
@@ -296,7 +334,8 @@ class Trainer:
         self.batch_index, cancelled = -1, False
         try:
             self._call("before_epoch")
-            for self.batch_index, (self.xb, self.yb) in enumerate(loader):
+            for self.batch_index, batch in enumerate(loader):
+                self.xb, self.yb = _batch_pair(batch, "fit: train_loader")
                 try:
                     self._call("before_batch")
                     self.train_step()
@@ -338,11 +377,19 @@ class Trainer:
         return {name: float(fn(y_true, y_pred)) for name, fn in self.metrics}
 
     def evaluate(self, loader):
-        "Mean loss and metrics over `loader`, in evaluation mode, updating nothing."
+        """Mean loss and metrics over `loader`, in evaluation mode, updating nothing.
+        Each module's mode (training or evaluation) is restored afterwards, so a
+        callback may evaluate mid-epoch without turning Dropout or BatchNorm off."""
+        with _eval_mode(self.model):
+            return self._evaluate(loader)
+
+    def _evaluate(self, loader):
+        "evaluate, leaving the model in evaluation mode (fit's validation)."
         _check_loader(loader, "evaluate: loader")
         self.model.eval()
         total, count, preds, targets = 0.0, 0, [], []
-        for xb, yb in loader:
+        for batch in loader:
+            xb, yb = _batch_pair(batch, "evaluate: loader")
             pred = self.model(xb)
             total += self.loss_fn(pred, yb) * len(xb)
             count += len(xb)
@@ -355,17 +402,18 @@ class Trainer:
         return logs
 
     def predict(self, x, batch_size=256):
-        "Model outputs for the array `x`, computed in evaluation mode in batches."
+        """Model outputs for the array `x`, computed in evaluation mode in batches
+        (each module's mode is restored afterwards, as in `evaluate`)."""
         batch_size = _check_count(batch_size, "predict: batch_size", 1)
-        self.model.eval()
         x = np.asarray(x)
         if x.dtype == object:
             raise TypeError("predict: x must be a numeric array (for a loader, use "
                             "evaluate, or stack its inputs first)")
-        if len(x) == 0:
-            return self.model(x)
-        return np.concatenate([self.model(x[i:i + batch_size])
-                               for i in range(0, len(x), batch_size)])
+        with _eval_mode(self.model):
+            if len(x) == 0:
+                return self.model(x)
+            return np.concatenate([self.model(x[i:i + batch_size])
+                                   for i in range(0, len(x), batch_size)])
 
     # --- checkpoints (the functions they call are defined below) ------------
     def _schedulers(self):

@@ -214,3 +214,36 @@ def test_integral_logits_read_as_labels_get_a_hint():
                                          r"threshold=0.0\)"):
         accuracy([0, 1], np.array([-2.0, 3.0]))
     assert accuracy([0, 1], np.array([-2.0, 3.0]), threshold=0.0) == 1.0
+
+
+# --- review2: backward protocol, image shapes, num_classes ---------------------------
+@pytest.mark.parametrize("make", [lambda: Dropout(0.5, rng=0), lambda: BatchNorm1d(3)])
+def test_backward_before_forward_and_wrong_grad_shape(make):
+    layer = make()
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((4, 3)))         # Dropout returned grad_out unchanged
+    layer.forward(np.ones((4, 3)) + np.arange(4)[:, None])
+    with pytest.raises(ValueError, match=r"grad_out has shape \(1, 3\)"):
+        layer.backward(np.ones((1, 3)))         # used to broadcast silently
+    assert layer.backward(np.ones((4, 3))).shape == (4, 3)   # the cache was kept
+    with pytest.raises(RuntimeError, match="twice"):
+        layer.backward(np.ones((4, 3)))
+
+
+def test_augmentation_shapes_named():
+    from mlpbook.regularization import random_horizontal_flip, random_shift
+    with pytest.raises(ValueError, match=r"random_horizontal_flip: expected images of "
+                                         r"shape \(N, 784\)"):
+        random_horizontal_flip(np.ones((2, 10)), (28, 28))
+    with pytest.raises(ValueError, match="max_shift=28 would move whole images"):
+        random_shift(np.ones((2, 784)), (28, 28), max_shift=28)   # was: all blank
+    assert random_shift(np.ones((2, 28, 28)), (28, 28), 1, rng=0).shape == (2, 28, 28)
+
+
+def test_confusion_matrix_num_classes_checked():
+    y = np.array([0, 1, 2])
+    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+        confusion_matrix(y, y, num_classes=0)   # was: ignored, a 3x3 matrix
+    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+        confusion_matrix(y, y, num_classes=3.0)
+    assert confusion_matrix(y, y, num_classes=4).shape == (4, 4)

@@ -173,3 +173,117 @@ def test_callback_misuse(tmp_path):
                                          r"m-\{val_los:\.3f\}\.npz.*KeyError: 'val_los'.*"
                                          r"'val_loss'"):
         trainer.fit(_loader(), 1, _loader())
+
+
+# --- review2: callbacks misconfigured -------------------------------------------------
+def test_model_checkpoint_unwritable_path_refused_before_training(tmp_path):
+    from mlpbook.callbacks import ModelCheckpoint
+    tr = _trainer(callbacks=[ModelCheckpoint(tmp_path / "missing" / "m.npz")])
+    before = [p.data.copy() for p in tr.model.parameters()]
+    with pytest.raises(FileNotFoundError, match="missing.*does not exist"):
+        tr.fit(_loader(), epochs=1)             # was: raised after a trained epoch
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, tr.model.parameters()))
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        _trainer(callbacks=[ModelCheckpoint(tmp_path)]).fit(_loader(), epochs=1)
+
+
+def test_csv_logger_append_and_refit(tmp_path):
+    from mlpbook.callbacks import CSVLogger
+    path = tmp_path / "log.csv"
+    logger = CSVLogger(path)
+    tr = _trainer(callbacks=[logger])
+    tr.fit(_loader(), epochs=1)
+    tr.fit(_loader(), epochs=1)                 # was: the second fit truncated the file
+    assert [r.split(",")[0] for r in path.read_text().splitlines()] == ["epoch", "1", "2"]
+    other = _trainer(callbacks=[CSVLogger(path, append=True)], metrics=["accuracy"])
+    with pytest.raises(ValueError, match="appending would misalign"):
+        other.fit(_loader(), epochs=1)          # was: rows under the wrong header
+    assert len(path.read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("kw", [{"refresh_every": 0}, {"width": True}, {"width": 5.0}])
+def test_progress_bar_arguments(kw):
+    with pytest.raises(ValueError, match="ProgressBar: .* must be an int"):
+        ProgressBar(**kw)
+
+
+def test_evaluate_and_predict_restore_each_module_mode():
+    from mlpbook.normalization import BatchNorm1d
+    from mlpbook.regularization import Dropout
+    model = Sequential(Dense(2, 4, rng=0), BatchNorm1d(4), Dropout(0.5, rng=0),
+                       Dense(4, 3, rng=1))
+    tr = Trainer(model, SoftmaxCrossEntropy(), Adam(model.parameters()))
+    model.train()
+    model[1].eval()                             # a frozen BatchNorm stays frozen
+    tr.evaluate(_loader())                      # was: left everything in eval mode
+    tr.predict(X)
+    assert [m.training for m in model] == [True, False, True, True]
+
+
+def test_batchnorm_batch_of_one_suggests_drop_last():
+    from mlpbook.normalization import BatchNorm1d
+    with pytest.raises(ValueError, match="drop_last=True"):
+        BatchNorm1d(2)(np.ones((1, 2)))
+
+
+def test_early_stopping_carries_on_across_fits():
+    stopper = EarlyStopping(monitor="loss", patience=100)
+    tr = _trainer(callbacks=[stopper])
+    tr.fit(_loader(), epochs=3)
+    best, best_epoch = stopper.best, stopper.best_epoch
+    for p in tr.model.parameters():            # make every later epoch worse
+        p.data += 50.0
+    tr.fit(_loader(), epochs=1)
+    # was: the second fit reset `best`, took its worse epoch as the best one and
+    # restored it, throwing away the first fit's best weights
+    assert stopper.best == best and stopper.best_epoch == best_epoch
+    assert tr.evaluate(_loader())["loss"] < 10, "the first fit's best weights are back"
+
+
+@pytest.mark.parametrize("batches, match", [
+    ([np.zeros((2, 2), np.float32)], r"an array of shape \(2, 2\)"),   # x only
+    ([(np.zeros((2, 2), np.float32), np.zeros(2, int), 1)], "a tuple of 3 items"),
+])
+def test_loader_batches_must_be_pairs(batches, match):
+    tr = _trainer()
+    # a (2, d) array of inputs used to unpack silently into x = row 0, y = row 1
+    with pytest.raises(TypeError, match="train_loader must yield \\(x, y\\) pairs, got " + match):
+        tr.fit(batches, epochs=1)
+    with pytest.raises(TypeError, match="evaluate: loader must yield"):
+        tr.evaluate(batches)
+
+
+def test_accuracy_metric_reads_bce_outputs_as_logits():
+    from mlpbook.losses import BCEWithLogits
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    y = (x > 0).astype(np.float32)
+    model = Sequential(Dense(1, 1, rng=0))
+    model[0].W.data[:], model[0].b.data[:] = 0.2, 0.5    # logits in [0.3, 0.7]
+    tr = Trainer(model, BCEWithLogits(), SGD(model.parameters(), lr=0.1),
+                 metrics=["accuracy", "f1_macro"])
+    logs = tr.evaluate(DataLoader(ArrayDataset(x, y), batch_size=40))
+    # every logit is > 0: the model predicts class 1 everywhere (accuracy 0.5); the
+    # metric used to read the logits as probabilities (> 0.5) and report 1.0
+    assert logs["accuracy"] == 0.5 and abs(logs["f1_macro"] - 1 / 3) < 1e-12
+
+
+def test_callbacks_needing_validation_or_another_optimizer_refused_before_training(
+        tmp_path):
+    from mlpbook.optim import StepLR
+    cases = [
+        (lambda tr: EarlyStopping(), KeyError, "EarlyStopping monitors 'val_loss'"),
+        (lambda tr: ModelCheckpoint(tmp_path / "m-{val_loss:.3f}.npz"), KeyError,
+         "ModelCheckpoint's path uses 'val_loss'"),
+        (lambda tr: ModelCheckpoint(tmp_path / "m.npz", save_best_only=True),
+         KeyError, "ModelCheckpoint monitors 'val_loss'"),
+        (lambda tr: LRScheduler(StepLR(SGD(_model().parameters(), lr=0.1), 1)),
+         ValueError, "built on another optimizer"),     # was: silently no schedule
+    ]
+    for make, error, match in cases:
+        tr = _trainer()
+        tr.callbacks = [make(tr)]
+        before = [p.data.copy() for p in tr.model.parameters()]
+        with pytest.raises(error, match=match):
+            tr.fit(_loader(), epochs=1)        # was: raised after a trained epoch
+        assert all(np.array_equal(a, p.data)
+                   for a, p in zip(before, tr.model.parameters()))

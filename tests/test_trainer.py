@@ -117,8 +117,14 @@ def test_predict_and_evaluate_in_eval_mode(spirals):
     train, val = spirals
     trainer = _trainer()
     trainer.model.train()
-    out = trainer.predict(val[np.arange(len(val))][0], batch_size=7)
-    assert out.shape == (len(val), 3) and not trainer.model.training
+    x_val = val[np.arange(len(val))][0]
+    out = trainer.predict(x_val, batch_size=7)
+    assert out.shape == (len(val), 3)
+    trainer.model.eval()
+    assert np.array_equal(out, trainer.model(x_val)), "predict runs in eval mode"
+    trainer.model.train()
+    trainer.predict(x_val)
+    assert trainer.model.training, "predict restores the mode it found"
     with pytest.raises(ValueError, match="no batches"):
         trainer.evaluate(DataLoader(ArrayDataset(np.zeros((0, 2)), np.zeros(0, int)), batch_size=4))
 
