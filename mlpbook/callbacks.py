@@ -121,8 +121,8 @@ class LRScheduler(Callback):
         if getattr(self.scheduler, "optimizer", trainer.optimizer) is not \
                 trainer.optimizer:
             raise ValueError("LRScheduler: the scheduler was built on another "
-                             "optimizer than the trainer's, so it would change nothing; "
-                             "build it on the optimizer passed to Trainer")
+                             "optimizer than the trainer's, so it would change "
+                             "nothing; build it on the optimizer passed to Trainer")
         if isinstance(self.scheduler, ReduceLROnPlateau):
             _needs_validation(trainer, self.monitor, "LRScheduler")
 

@@ -220,9 +220,12 @@ class Ensemble(Module):
             raise TypeError(f"Ensemble members must be Modules, got {bad}")
 
     def forward(self, x):
+        """Average of the members' logits: x (N, ...) -> (1/K) sum_k f_k(x), (N, C)."""
         return np.mean([member(x) for member in self.members], axis=0)
 
     def backward(self, grad_out):
+        """grad_out (N, C): each of the K members gets grad_out / K; returns the sum
+        of their input gradients, shaped like x (the chain rule of the average)."""
         share = grad_out / len(self.members)
         return sum(member.backward(share) for member in self.members)
 

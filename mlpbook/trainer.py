@@ -751,7 +751,10 @@ def _check_sizes(path, description, weights, prefix=""):
     stored = sum(math.prod(s) for s in shapes.values())
     config = description.get("config", {})
     big = [(k, v) for k, v in _config_ints(config) if v > _SMALL_INT]
-    too_big = math.prod(v for _, v in big) > max(stored, 1)
+    # The product rule is for one layer's own sizes (Dense's in x out); integers of
+    # nested descriptions (an ensemble's members) are each checked on their own.
+    own = [v for k, v in big if "." not in k and "[" not in k]
+    too_big = math.prod(own) > max(stored, 1)
     if any(v > largest for _, v in big) or too_big:
         claims = ", ".join(f"{k}={v}" for k, v in big)
         layer = prefix.rstrip(".") or "the model"
