@@ -53,11 +53,19 @@ if not _mlpbook_ok:
 GLUE = '''
 
 try:
-    from myst_nb import glue
+    from myst_nb import glue as _myst_glue
 except ImportError:  # outside the book build: show the value instead
-    def glue(name, value, display=True):
-        if display:
-            print(f"{name} = {value}")'''
+    _myst_glue = None
+
+
+def glue(name, value, display=True):
+    "Make `value` available to the text as {glue:text}`name`."
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a NumPy scalar: myst-nb formats Python numbers only
+    if _myst_glue is not None:
+        _myst_glue(name, value, display)
+    elif display:
+        print(f"{name} = {value}")'''
 
 
 def read(path):
