@@ -31,14 +31,6 @@ SIZES = (784, 256, 128, 10)
 N = 60_000
 
 
-def one_more_epoch(trainer, loader):
-    "Run exactly one more epoch, whether fit's `epochs` counts the total or the epochs to add."
-    done = len(trainer.history)
-    trainer.fit(loader, epochs=1)
-    if len(trainer.history) == done:               # fit(epochs=n) meant "until n in total"
-        trainer.fit(loader, epochs=done + 1)
-
-
 def gemm_epoch(sizes, batch, n):
     "A callable running the GEMMs of one epoch (every step, the last one partial) and nothing else."
     from mlpbook.performance import mlp_gemm_operands
@@ -99,8 +91,8 @@ def main():
                                     Adam(plain_model.parameters(), lr=1e-3))
             plain_loader = DataLoader(ArrayDataset(X, y), batch_size=batch, shuffle=True, rng=4)
             epochs = {
-                "mlpbook": lambda: one_more_epoch(arena_trainer, arena_loader),
-                "mlpbook per-param": lambda: one_more_epoch(plain_trainer, plain_loader),
+                "mlpbook": lambda: arena_trainer.fit(arena_loader, epochs=1),
+                "mlpbook per-param": lambda: plain_trainer.fit(plain_loader, epochs=1),
                 "GEMM floor": gemm_epoch(SIZES, batch, N),
             }
             if torch is not None:
@@ -134,7 +126,7 @@ def main():
             results[batch] = times
             if batch == 128:
                 tracemalloc.start()
-                one_more_epoch(arena_trainer, arena_loader)
+                arena_trainer.fit(arena_loader, epochs=1)
                 epoch_peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
                 opt = arena_trainer.optimizer

@@ -29,14 +29,6 @@ from mlpbook.trainer import Trainer
 SIZES = (784, 256, 128, 10)
 
 
-def one_more_epoch(trainer, loader):
-    "Run exactly one more epoch: fit(epochs=1) adds one; fit's older meaning (a total) is handled."
-    done = len(trainer.history)
-    trainer.fit(loader, epochs=1)
-    if len(trainer.history) == done:               # fit(epochs=n) meant "until n in total"
-        trainer.fit(loader, epochs=done + 1)
-
-
 def make_data(n=60_000, seed=0):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], n)
@@ -117,7 +109,7 @@ def main():
         bare.epoch(X, y, bare_rng)
         t_bare.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        one_more_epoch(trainer, loader)
+        trainer.fit(loader, epochs=1)
         t_trainer.append(time.perf_counter() - t0)
         print(f"epoch {epoch + 1}: bare {t_bare[-1]:.3f} s, Trainer {t_trainer[-1]:.3f} s", flush=True)
     # the first epoch of each includes warm-up (allocation of state); report the median of the rest
