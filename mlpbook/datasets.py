@@ -16,6 +16,7 @@ import struct
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,7 @@ def read_idx_gz(path, sha256=None):
     try:
         with gzip.open(path, "rb") as f:
             data = f.read()
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:    # zlib.error: a damaged body
         raise ValueError(f"{path}: cannot decompress ({err}); "
                          "the file is corrupted or truncated") from None
     if sha256 is not None:

@@ -71,6 +71,14 @@ def test_corrupted_gzip_and_wrong_checksum(tmp_path):
     (tmp_path / "truncated.gz").write_bytes(good[: len(good) // 2])
     with pytest.raises(ValueError, match="truncated.gz: cannot decompress"):
         read_idx_gz(tmp_path / "truncated.gz")
+    # a damaged deflate body raises zlib.error (not an OSError) or a CRC error inside gzip
+    body = gzip.compress(idx_bytes(np.random.default_rng(0).integers(0, 256, (64, 64))))
+    for offset in (10, 12, 20, 40, len(body) // 2):   # 10, 12: zlib.error
+        damaged = bytearray(body)
+        damaged[offset] ^= 0xFF
+        (tmp_path / "damaged.gz").write_bytes(bytes(damaged))
+        with pytest.raises(ValueError, match="damaged.gz: cannot decompress"):
+            read_idx_gz(tmp_path / "damaged.gz")
     (tmp_path / "ok.gz").write_bytes(good)
     with pytest.raises(ValueError, match="SHA-256 of the content is .* expected 00"):
         read_idx_gz(tmp_path / "ok.gz", sha256="00" * 32)
