@@ -256,8 +256,10 @@ def kmeans(X, k, n_iter=100, rng=None, init=None):
     Empty-cluster rule: a centre that lost all its points jumps to the point farthest
     from its own centre (the worst-served one), so k clusters are always non-empty.
     Stops when no label changes or after n_iter iterations. Returns KMeansResult:
-    centers (k, d), labels (N,), inertia (sum of squared distances), n_iter, and the
-    history of the inertia after each assignment step (it never increases).
+    centers (k, d), labels (N,) and inertia (sum of squared distances) of those
+    centres, n_iter, and the history of the inertia after each assignment step (it
+    never increases). If n_iter stops it, a last assignment step computes the labels
+    of the final centres; then a cluster may be empty.
     """
     X = _check_data("kmeans", X)
     rng = as_generator(rng)
@@ -287,6 +289,10 @@ def kmeans(X, k, n_iter=100, rng=None, init=None):
         sums = np.zeros_like(C)
         np.add.at(sums, labels, X)
         C = sums / counts[:, None]
+    else:                   # stopped by n_iter: labels and inertia of the final centres
+        D = sq_dists(X, C)
+        labels = D.argmin(axis=1)
+        history.append(float(D[np.arange(len(X)), labels].sum()))
     return KMeansResult(C, labels, history[-1], it, history)
 
 
