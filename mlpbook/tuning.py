@@ -62,7 +62,7 @@ def suggest_lr(lrs, losses, rule="minimum"):
 
 # %% ../nbs/05g_tuning.ipynb #5a545d8a
 class LRFinder(Callback):
-    """Learning-rate range test (Smith 2017) as a callback.
+    """Learning-rate range test (Smith 2017; fastai's geometric variant) as a callback.
 
     Before each batch the learning rate of every parameter group is set to the next
     value of `exponential_lrs(start_lr, end_lr, num_iter)`; after it the batch loss is
