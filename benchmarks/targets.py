@@ -7,16 +7,24 @@ round), it times one epoch of each of:
     (`flatten_parameters` + `use_flat_step`, mlpbook.performance);
   - mlpbook's Trainer as the earlier chapters use it (per-parameter optimizer step);
   - PyTorch's fastest in-memory loop: batches cut by tensor indexing, nn.Sequential,
-    CrossEntropyLoss, torch.optim.Adam (its default foreach implementation);
+    CrossEntropyLoss, torch.optim.Adam(fused=True) (its fastest Adam on a CPU);
+  - the same loop with PyTorch's default Adam (on a CPU: a loop over the tensors);
   - the GEMM floor: the same epoch's matrix products alone (same shapes, same operand
     layouts, same threads), nothing else.
-It prints the median of each and the medians of the per-round ratios, then peak memory
+Every timed run starts after a 0.25 s pause (untimed), so that OpenBLAS's worker threads,
+which spin for about 0.1 s after a matrix product, are idle and do not slow the next
+candidate. The process calls mlpbook.performance.retain_freed_memory() first (unless
+--no-retain): glibc then keeps freed memory for reuse, for mlpbook and PyTorch alike
+(Chapter 8, "The allocator"). It prints the median of each and the medians of the per-round
+ratios, then peak memory
 (tracemalloc) and the allocations of the optimizer step, and last the two target ratios:
-mlpbook epoch / PyTorch epoch (<= 0.70 at B=128, <= 1.0 at 32 and 512) and mlpbook epoch /
+mlpbook epoch / PyTorch (fused Adam) epoch (<= 0.70 at B=128, <= 1.0 at 32 and 512) and
+mlpbook epoch /
 GEMM floor (<= 1.35). The machine load is printed with them: on a shared machine the
 ratios move; run it when the machine is quiet.
 
 Run:  .venv/bin/python benchmarks/targets.py [--rounds 5] [--threads 2] [--batches 32 128 512]
+                                             [--no-retain]
 (needs torch for the PyTorch column; without it that column is skipped)
 """
 import argparse
@@ -50,7 +58,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (after one warm-up)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--batches", type=int, nargs="+", default=[32, 128, 512])
+    parser.add_argument("--no-retain", action="store_true",
+                        help="leave glibc's malloc thresholds as they are")
+    parser.add_argument("--pause", type=float, default=0.25,
+                        help="untimed seconds before each timed epoch")
     args = parser.parse_args()
+    from mlpbook.performance import retain_freed_memory
+    retained = False if args.no_retain else retain_freed_memory()
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -96,27 +110,33 @@ def main():
                 "GEMM floor": gemm_epoch(SIZES, batch, N),
             }
             if torch is not None:
-                torch.manual_seed(0)
-                tmodel = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
-                                             torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                                             torch.nn.Linear(128, 10))
-                topt = torch.optim.Adam(tmodel.parameters(), lr=1e-3)
-                tloss = torch.nn.CrossEntropyLoss()
                 tX, ty = torch.from_numpy(X), torch.from_numpy(y)
 
-                def torch_epoch(tmodel=tmodel, topt=topt, tloss=tloss, batch=batch):
-                    tmodel.train()
-                    order = torch.randperm(N)
-                    for start in range(0, N, batch):
-                        idx = order[start:start + batch]
-                        topt.zero_grad()
-                        tloss(tmodel(tX[idx]), ty[idx]).backward()
-                        topt.step()
-                epochs["PyTorch"] = torch_epoch
+                def torch_runner(fused, batch=batch):
+                    torch.manual_seed(0)
+                    tmodel = torch.nn.Sequential(
+                        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                        torch.nn.ReLU(), torch.nn.Linear(128, 10))
+                    topt = torch.optim.Adam(tmodel.parameters(), lr=1e-3,
+                                            **({"fused": True} if fused else {}))
+                    tloss = torch.nn.CrossEntropyLoss()
+
+                    def torch_epoch():
+                        tmodel.train()
+                        order = torch.randperm(N)
+                        for start in range(0, N, batch):
+                            idx = order[start:start + batch]
+                            topt.zero_grad()
+                            tloss(tmodel(tX[idx]), ty[idx]).backward()
+                            topt.step()
+                    return torch_epoch
+                epochs["PyTorch"] = torch_runner(fused=True)
+                epochs["PyTorch default Adam"] = torch_runner(fused=False)
             names = list(epochs)
             times = {k: [] for k in names}
             for r in range(args.rounds + 1):
                 for name in (names if r % 2 == 0 else names[::-1]):
+                    time.sleep(args.pause)
                     t0 = time.perf_counter()
                     epochs[name]()
                     if r > 0:
@@ -143,7 +163,8 @@ def main():
     print()
     print(f"threads {args.threads}; OpenBLAS {info['version']} kernel {info['architecture']} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}); numpy "
-          f"{np.__version__}" + (f"; torch {torch.__version__}" if torch else "; torch absent"))
+          f"{np.__version__}" + (f"; torch {torch.__version__}" if torch else "; torch absent")
+          + f"; retain_freed_memory {'on' if retained else 'off'}; pause {args.pause} s")
     print(f"load average (1, 5, 15 min): before {load_before[0]:.1f} {load_before[1]:.1f} "
           f"{load_before[2]:.1f}, after {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f} "
           f"on {os.cpu_count()} cores")
@@ -161,8 +182,10 @@ def main():
         goal = 0.70 if batch == 128 else 1.0
         if "PyTorch" in times:
             r = ratio(times, "mlpbook", "PyTorch")
-            print(f"  mlpbook epoch / PyTorch epoch, B={batch}: {r:.3f} (target <= {goal:.2f}) "
-                  f"{'met' if r <= goal else 'NOT met'}")
+            r_default = ratio(times, "mlpbook", "PyTorch default Adam")
+            print(f"  mlpbook epoch / PyTorch (fused Adam) epoch, B={batch}: {r:.3f} "
+                  f"(target <= {goal:.2f}) {'met' if r <= goal else 'NOT met'}; "
+                  f"/ PyTorch default Adam: {r_default:.3f}")
     for batch, times in results.items():
         r = ratio(times, "mlpbook", "GEMM floor")
         note = f"(target <= 1.35) {'met' if r <= 1.35 else 'NOT met'}" if batch == 128 else ""

@@ -535,6 +535,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'mlpbook.performance.mlp_gemm_shapes': ('performance.html#mlp_gemm_shapes', 'mlpbook/performance.py'),
                                      'mlpbook.performance.paired_ratio': ('performance.html#paired_ratio', 'mlpbook/performance.py'),
                                      'mlpbook.performance.paired_timings': ('performance.html#paired_timings', 'mlpbook/performance.py'),
+                                     'mlpbook.performance.retain_freed_memory': ( 'performance.html#retain_freed_memory',
+                                                                                  'mlpbook/performance.py'),
                                      'mlpbook.performance.time_gemms': ('performance.html#time_gemms', 'mlpbook/performance.py'),
                                      'mlpbook.performance.use_flat_step': ('performance.html#use_flat_step', 'mlpbook/performance.py')},
             'mlpbook.rbf': { 'mlpbook.rbf.RBF': ('rbf.html#rbf', 'mlpbook/rbf.py'),

@@ -329,3 +329,54 @@ def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
     got, opt = run(True)
     assert_same(ref, got)
     assert not opt.__dict__.get("_flat_plans")
+
+
+def test_paired_timings_pause_is_not_timed():
+    import time
+    from mlpbook.performance import paired_timings
+    start = time.perf_counter()
+    t = paired_timings({"a": lambda: None, "b": lambda: None}, repeats=3, pause=0.05)
+    wall = time.perf_counter() - start
+    assert set(t) == {"a", "b"} and all(len(v) == 3 for v in t.values())
+    assert wall >= 6 * 0.05                         # slept before each of the six runs
+    assert max(v.max() for v in t.values()) < 0.04  # ...but the sleep was not timed
+
+
+RETAIN_CHILD = """
+import resource, sys
+import numpy as np
+from mlpbook.performance import retain_freed_memory
+if sys.argv[1] == "1":
+    assert retain_freed_memory()
+a = np.ones(2**20, np.float32)        # 4 MB, then freed
+del a
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+a = np.ones(2**20, np.float32)        # the same size again
+del a
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
+"""
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc only")
+def test_retain_freed_memory_reuses_freed_blocks():
+    """glibc by default serves a 4 MB array with fresh pages (an mmap, then a heap that
+    grows): hundreds of page faults for the second allocation too. With the setting the
+    freed block stays in the heap and the second allocation reuses it."""
+    import subprocess
+    import sys
+    counts = {}
+    for retain in ("0", "1"):
+        out = subprocess.run([sys.executable, "-c", RETAIN_CHILD, retain],
+                             capture_output=True, text=True, check=True)
+        counts[retain] = int(out.stdout)
+    assert counts["1"] < 50 and counts["0"] > 200, counts
+
+
+def test_retain_freed_memory_without_glibc_changes_nothing(monkeypatch):
+    import ctypes
+    from mlpbook.performance import retain_freed_memory
+
+    def no_library(*args, **kwargs):
+        raise OSError("no C library here")
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    assert retain_freed_memory() is False
