@@ -499,13 +499,11 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, *, st
     if amsgrad:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v = max_exp_avg_sq
-    # sqrt(v)/s + eps = (sqrt(v) + eps s)/s with s = sqrt(1 - beta2**t): the 1/s moves
-    # into the scalar step size, which saves a pass over every parameter
-    s = math.sqrt(1 - beta2 ** step)
     np.sqrt(v, out=b)
-    b += eps * s
+    b /= math.sqrt(1 - beta2 ** step)
+    b += eps
     np.divide(exp_avg, b, out=b)
-    b *= lr * s / (1 - beta1 ** step)
+    b *= lr / (1 - beta1 ** step)
     param -= b
 
 
