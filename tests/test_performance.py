@@ -5,6 +5,9 @@ element-wise), stay equal to torch.optim, survive state_dict / load_state_dict /
 load_checkpoint and any rebinding of a parameter's array, and allocate nothing per step.
 """
 import copy
+import subprocess
+import sys
+import time
 import tracemalloc
 
 import numpy as np
@@ -16,8 +19,8 @@ from mlpbook.layers import Dense, Parameter, Sequential
 from mlpbook.losses import SoftmaxCrossEntropy
 from mlpbook.optim import SGD, Adam, AdamW, RMSProp, StepLR
 from mlpbook.performance import (Arena, flat_step, flatten_parameters, gemm_flops, mlp_gemm_shapes,
-                                 mlp_gemm_operands, paired_ratio, paired_timings, time_gemms,
-                                 use_flat_step)
+                                 mlp_gemm_operands, paired_ratio, paired_timings,
+                                 retain_freed_memory, time_gemms, use_flat_step)
 from mlpbook.trainer import Trainer, load_checkpoint, save
 
 CASES = [
@@ -46,6 +49,14 @@ def grads(model, k):
         p.grad[...] = (np.sin(3 * p.data + k) + 0.1 * p.data).astype(p.dtype)
 
 
+def run_steps(model, opt, steps):
+    "`steps` optimizer steps on the deterministic gradients of `grads`."
+    for k in range(steps):
+        opt.zero_grad()
+        grads(model, k)
+        opt.step()
+
+
 def trajectory(cls, kw, flat, threads=1, steps=6, dtype=np.float32, groups=False):
     model = mlp(dtype)
     if flat:
@@ -54,10 +65,7 @@ def trajectory(cls, kw, flat, threads=1, steps=6, dtype=np.float32, groups=False
     opt = cls([{"params": ps[:3]}, {"params": ps[3:], "lr": kw["lr"] / 2}] if groups else ps, **kw)
     if flat:
         use_flat_step(opt, threads)
-    for k in range(steps):
-        opt.zero_grad()
-        grads(model, k)
-        opt.step()
+    run_steps(model, opt, steps)
     return model, opt
 
 
@@ -114,10 +122,7 @@ def test_group_not_contiguous_in_the_arena_falls_back():
         opt = Adam([{"params": ps[0::2]}, {"params": ps[1::2], "lr": 0.1}], lr=0.01)
         if flat:
             use_flat_step(opt)
-        for k in range(4):
-            opt.zero_grad()
-            grads(model, k)
-            opt.step()
+        run_steps(model, opt, 4)
         return model, opt
     ref, _ = run(False)
     got, opt = run(True)
@@ -221,10 +226,7 @@ def test_deepcopy_of_a_flattened_model_is_independent():
     twin = copy.deepcopy(model)
     twin_opt = use_flat_step(Adam(twin.parameters(), lr=0.01))
     before = [p.data.copy() for p in model.parameters()]
-    for k in range(3):
-        twin_opt.zero_grad()
-        grads(twin, k)
-        twin_opt.step()
+    run_steps(twin, twin_opt, 3)
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
     assert all(np.shares_memory(p.data, twin.parameters()[0]._arena.data) for p in twin.parameters())
 
@@ -320,10 +322,7 @@ def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
         if flat:
             flatten_parameters(model)
         opt = NormalisedSGD(model.parameters(), lr=0.1)
-        for k in range(3):
-            opt.zero_grad()
-            grads(model, k)
-            opt.step()
+        run_steps(model, opt, 3)
         return model, opt
     ref, _ = run(False)
     got, opt = run(True)
@@ -332,8 +331,6 @@ def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
 
 
 def test_paired_timings_pause_is_not_timed():
-    import time
-    from mlpbook.performance import paired_timings
     start = time.perf_counter()
     t = paired_timings({"a": lambda: None, "b": lambda: None}, repeats=3, pause=0.05)
     wall = time.perf_counter() - start
@@ -357,13 +354,11 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
 """
 
 
-@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc only")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 def test_retain_freed_memory_reuses_freed_blocks():
     """glibc by default serves a 4 MB array with fresh pages (an mmap, then a heap that
     grows): hundreds of page faults for the second allocation too. With the setting the
     freed block stays in the heap and the second allocation reuses it."""
-    import subprocess
-    import sys
     counts = {}
     for retain in ("0", "1"):
         out = subprocess.run([sys.executable, "-c", RETAIN_CHILD, retain],
@@ -374,7 +369,6 @@ def test_retain_freed_memory_reuses_freed_blocks():
 
 def test_retain_freed_memory_without_glibc_changes_nothing(monkeypatch):
     import ctypes
-    from mlpbook.performance import retain_freed_memory
 
     def no_library(*args, **kwargs):
         raise OSError("no C library here")
