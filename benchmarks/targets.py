@@ -30,7 +30,6 @@ Run:  .venv/bin/python benchmarks/targets.py [--rounds 5] [--threads 2] [--batch
 import argparse
 import os
 import statistics
-import time
 import tracemalloc
 
 import numpy as np
@@ -73,7 +72,7 @@ def main():
     from mlpbook.layers import Dense, Sequential
     from mlpbook.losses import SoftmaxCrossEntropy
     from mlpbook.optim import Adam
-    from mlpbook.performance import flatten_parameters, use_flat_step
+    from mlpbook.performance import flatten_parameters, paired_ratio, paired_timings, use_flat_step
     from mlpbook.trainer import Trainer
     try:
         import torch
@@ -132,17 +131,9 @@ def main():
                     return torch_epoch
                 epochs["PyTorch"] = torch_runner(fused=True)
                 epochs["PyTorch default Adam"] = torch_runner(fused=False)
-            names = list(epochs)
-            times = {k: [] for k in names}
-            for r in range(args.rounds + 1):
-                for name in (names if r % 2 == 0 else names[::-1]):
-                    time.sleep(args.pause)
-                    t0 = time.perf_counter()
-                    epochs[name]()
-                    if r > 0:
-                        times[name].append(time.perf_counter() - t0)
-                print(f"B={batch} round {r}{' (warm-up)' if r == 0 else ''}: " + ", ".join(
-                    f"{k} {times[k][-1]:.3f} s" for k in names if r > 0), flush=True)
+            times = paired_timings(epochs, repeats=args.rounds, warmup=1, pause=args.pause)
+            print(f"B={batch}: " + ", ".join(f"{k} {np.round(v, 3)} s" for k, v in times.items()),
+                  flush=True)
             results[batch] = times
             if batch == 128:
                 tracemalloc.start()
@@ -157,9 +148,6 @@ def main():
                 tracemalloc.stop()
     load_after = os.getloadavg()
 
-    def ratio(times, a, b):
-        return statistics.median(np.array(times[a]) / np.array(times[b]))
-
     print()
     print(f"threads {args.threads}; OpenBLAS {info['version']} kernel {info['architecture']} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}); numpy "
@@ -171,7 +159,7 @@ def main():
     for batch, times in results.items():
         med = ", ".join(f"{k} {statistics.median(v):.3f} s" for k, v in times.items())
         print(f"B={batch}: median epoch {med}; per-param/arena "
-              f"{ratio(times, 'mlpbook per-param', 'mlpbook'):.3f}")
+              f"{paired_ratio(times, 'mlpbook per-param', 'mlpbook'):.3f}")
     if 128 in results:
         print(f"peak memory during one B=128 epoch, mlpbook's own allocations (tracemalloc; the "
               f"{X.nbytes / 2**20:.0f} MB data set excluded): {epoch_peak / 2**20:.1f} MB")
@@ -181,13 +169,13 @@ def main():
     for batch, times in results.items():
         goal = 0.70 if batch == 128 else 1.0
         if "PyTorch" in times:
-            r = ratio(times, "mlpbook", "PyTorch")
-            r_default = ratio(times, "mlpbook", "PyTorch default Adam")
+            r = paired_ratio(times, "mlpbook", "PyTorch")
+            r_default = paired_ratio(times, "mlpbook", "PyTorch default Adam")
             print(f"  mlpbook epoch / PyTorch (fused Adam) epoch, B={batch}: {r:.3f} "
                   f"(target <= {goal:.2f}) {'met' if r <= goal else 'NOT met'}; "
                   f"/ PyTorch default Adam: {r_default:.3f}")
     for batch, times in results.items():
-        r = ratio(times, "mlpbook", "GEMM floor")
+        r = paired_ratio(times, "mlpbook", "GEMM floor")
         note = f"(target <= 1.35) {'met' if r <= 1.35 else 'NOT met'}" if batch == 128 else ""
         print(f"  mlpbook epoch / GEMM floor, B={batch}: {r:.3f} {note}")
 
