@@ -11,6 +11,7 @@ import bisect
 import math
 import numbers
 import warnings
+import weakref
 from collections import Counter
 
 import numpy as np
@@ -50,10 +51,17 @@ class Optimizer:
     `params` is an iterable of `Parameter`s, or of dicts `{"params": [...], "lr": ...}`
     (parameter groups, each overriding the defaults); a bare `Parameter` is refused,
     as in torch. Subclasses check a group's hyper-parameters in `_check_group` and
-    implement `_update(p, group, state)`, which hands plain arrays to the module-level
+    implement `update(p, group, state)`, which hands plain arrays to the module-level
     update function (`sgd_update`, `adam_update`, ...). `step()` applies it to every
     parameter of every group, in place on `p.data`.
+
+    The one seam for faster paths is `group_stepper`: None (the default) means
+    `step()` calls `update` once per parameter; an object with methods
+    `step_group(optimizer, group)` and `zero_grad_group(optimizer, group)` takes
+    over both for every group (Chapter 8's flat path, `use_flat_step`).
     """
+
+    group_stepper = None
 
     def __init__(self, params, defaults):
         name = type(self).__name__
@@ -66,7 +74,7 @@ class Optimizer:
         self._validate(self.defaults)
         self.param_groups = []
         self.state = {}
-        self._scratch = {}
+        self._scratch = weakref.WeakKeyDictionary()   # per Parameter; freed with it
         params = list(params)
         if not params:
             raise ValueError(f"{name} got an empty parameter list")
@@ -124,8 +132,11 @@ class Optimizer:
     def zero_grad(self):
         "Set every gradient to zero, in place (torch's default sets them to None)."
         for group in self.param_groups:
-            for p in group["params"]:
-                p.zero_grad()
+            if self.group_stepper is not None:
+                self.group_stepper.zero_grad_group(self, group)
+            else:
+                for p in group["params"]:
+                    p.zero_grad()
 
     def step(self, closure=None):
         """Update every parameter once from its current `.grad`.
@@ -140,17 +151,16 @@ class Optimizer:
                                  f"{p.grad.shape}; nothing was updated")
         self._opt_called = True         # lets a scheduler warn when it steps first
         for group in self.param_groups:
-            params = group["params"]
-            # Parameters moved into one flat arena (Chapter 8) are updated in a single
-            # pass over the arena; everything else takes the loop below.
-            arena = getattr(params[0], "_arena", None) if params else None
-            if arena is not None and arena.step_group(self, group):
-                continue
-            for p in params:
-                self._update(p, group, self.state.setdefault(p, {}))
+            if self.group_stepper is not None:
+                self.group_stepper.step_group(self, group)
+            else:
+                for p in group["params"]:
+                    self.update(p, group, self.state.setdefault(p, {}))
         return loss
 
-    def _update(self, p, group, state):
+    def update(self, p, group, state):
+        """Update Parameter `p` in place from `p.grad`, with the hyper-parameters of
+        its `group` and its own `state` dict (created empty on its first step)."""
         raise NotImplementedError
 
     def _buffers(self, p):
@@ -315,7 +325,7 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update(self, p, group, state):
+    def update(self, p, group, state):
         first = False
         if group["momentum"] and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.empty_like(p.data)
@@ -372,7 +382,7 @@ class Adagrad(Optimizer):
                       "initial_accumulator_value value")
         _check_number(group["eps"], "epsilon value")
 
-    def _update(self, p, group, state):
+    def update(self, p, group, state):
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
@@ -448,7 +458,7 @@ class RMSProp(Optimizer):
         _check_number(group["weight_decay"], "weight_decay value")
         _check_number(group["alpha"], "alpha value", 0.0, 1.0)
 
-    def _update(self, p, group, state):
+    def update(self, p, group, state):
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(p.data)
@@ -533,7 +543,7 @@ class Adam(Optimizer):
         group["betas"] = tuple(betas)
         _check_number(group["weight_decay"], "weight_decay value")
 
-    def _update(self, p, group, state):
+    def update(self, p, group, state):
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)

@@ -18,7 +18,7 @@ from mlpbook.data import ArrayDataset, DataLoader
 from mlpbook.layers import Dense, Parameter, Sequential
 from mlpbook.losses import SoftmaxCrossEntropy
 from mlpbook.optim import SGD, Adam, AdamW, RMSProp, StepLR
-from mlpbook.performance import (Arena, flat_step, flatten_parameters, gemm_flops, mlp_gemm_shapes,
+from mlpbook.performance import (Arena, FlatStepper, flatten_parameters, gemm_flops, mlp_gemm_shapes,
                                  mlp_gemm_operands, paired_ratio, paired_timings,
                                  retain_freed_memory, time_gemms, use_flat_step)
 from mlpbook.trainer import Trainer, load_checkpoint, save
@@ -102,7 +102,7 @@ def test_flat_step_is_bit_identical(cls, kw, threads):
     ref, _ = trajectory(cls, kw, flat=False)
     got, opt = trajectory(cls, kw, flat=True, threads=threads)
     assert_same(ref, got, f"({cls.__name__}, threads={threads})")
-    assert opt.__dict__["_flat_plans"], "the flat path was not taken"
+    assert opt.group_stepper.plans, "the flat path was not taken"
 
 
 @pytest.mark.parametrize("cls,kw", CASES[1::3], ids=IDS[1::3])
@@ -110,7 +110,7 @@ def test_flat_step_float64_and_param_groups(cls, kw):
     ref, _ = trajectory(cls, kw, flat=False, dtype=np.float64, groups=True)
     got, opt = trajectory(cls, kw, flat=True, dtype=np.float64, groups=True)
     assert_same(ref, got)
-    assert len(opt.__dict__["_flat_plans"]) == 2
+    assert len(opt.group_stepper.plans) == 2
 
 
 def test_group_not_contiguous_in_the_arena_falls_back():
@@ -127,7 +127,7 @@ def test_group_not_contiguous_in_the_arena_falls_back():
     ref, _ = run(False)
     got, opt = run(True)
     assert_same(ref, got)
-    assert not opt.__dict__["_flat_plans"], "a non-contiguous group must take the per-parameter path"
+    assert not opt.group_stepper.plans, "a non-contiguous group must take the per-parameter path"
 
 
 @pytest.mark.parametrize("cls,kw", CASES, ids=IDS)
@@ -207,7 +207,7 @@ def test_state_dict_round_trip_and_load_into_a_running_optimizer(cls, kw):
 def test_rebound_arrays_are_readopted():
     ref, ref_opt = trajectory(Adam, dict(lr=0.01), flat=False, steps=2)
     model, opt = trajectory(Adam, dict(lr=0.01), flat=True, steps=2)
-    (arena,) = {p._arena for p in model.parameters()}
+    (arena,) = {plan.arena for plan in opt.group_stepper.plans.values()}
     for m in (ref, model):
         w = m.layers[0].W
         w.data = w.data * 0.5                      # rebinding, as careless code might do
@@ -223,22 +223,27 @@ def test_rebound_arrays_are_readopted():
 
 def test_deepcopy_of_a_flattened_model_is_independent():
     model, opt = trajectory(Adam, dict(lr=0.01), flat=True, steps=2)
-    twin = copy.deepcopy(model)
+    twin = copy.deepcopy(model)          # plain arrays: an arena belongs to one model
+    twin_arenas = flatten_parameters(twin)
     twin_opt = use_flat_step(Adam(twin.parameters(), lr=0.01))
     before = [p.data.copy() for p in model.parameters()]
     run_steps(twin, twin_opt, 3)
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
-    assert all(np.shares_memory(p.data, twin.parameters()[0]._arena.data) for p in twin.parameters())
+    (twin_arena,) = {plan.arena for plan in twin_opt.group_stepper.plans.values()}
+    assert twin_arenas == [twin_arena]
+    assert all(np.shares_memory(p.data, twin_arena.data) for p in twin.parameters())
 
 
 def test_trainer_checkpoint_round_trip_with_arena(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((96, 20)).astype(np.float32), rng.integers(0, 3, 96)
 
+    arenas = {}
+
     def trainer(flat):
         model = mlp()
         if flat:
-            flatten_parameters(model)
+            (arenas[id(model)],) = flatten_parameters(model)
         opt = Adam(model.parameters(), lr=0.01)
         if flat:
             use_flat_step(opt)
@@ -256,7 +261,7 @@ def test_trainer_checkpoint_round_trip_with_arena(tmp_path):
     b = trainer(True)
     b_loader = loader()
     b.load_checkpoint(path, train_loader=b_loader)
-    (arena,) = {p._arena for p in b.model.parameters()}
+    arena = arenas[id(b.model)]
     assert all(np.shares_memory(p.data, arena.data) for p in b.model.parameters())
     b.fit(b_loader, epochs=1)           # one more epoch
     if len(b.history) < 2:              # (fit's older meaning: a total)
@@ -302,19 +307,51 @@ def test_hook_makes_the_flat_path_transparent():
     ref, _ = trajectory(Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.1), flat=False)
     model = mlp()
     flatten_parameters(model)
-    opt = Adagrad(model.parameters(), lr=0.1, lr_decay=0.01, weight_decay=0.1)  # no use_flat_step
+    opt = use_flat_step(Adagrad(model.parameters(), lr=0.1, lr_decay=0.01, weight_decay=0.1))
     for k in range(6):
         opt.zero_grad()
         grads(model, k)
         assert opt.step(closure=lambda: 1.5) == 1.5
-    assert opt.__dict__.get("_flat_plans"), "an optimizer over an arena should take the flat path"
+    assert opt.group_stepper.plans, "an optimizer over an arena should take the flat path"
     assert_same(ref, model)
+
+
+def test_flattening_alone_keeps_the_per_parameter_path():
+    """Only `use_flat_step` changes how an optimizer steps (its `group_stepper`, the one
+    seam of chapter 4's Optimizer); flattening moves the arrays and nothing else."""
+    ref, _ = trajectory(Adam, dict(lr=0.01), flat=False)
+    model = mlp()
+    flatten_parameters(model)
+    opt = Adam(model.parameters(), lr=0.01)
+    run_steps(model, opt, 6)
+    assert opt.group_stepper is None
+    assert_same(ref, model)
+    use_flat_step(opt)
+    assert isinstance(opt.group_stepper, FlatStepper)
+    opt.group_stepper = None                       # undo: the per-parameter loop again
+    run_steps(model, opt, 1)
+
+
+def test_deepcopy_of_model_and_flat_optimizer_moves_only_the_copy():
+    model = mlp()
+    flatten_parameters(model)
+    opt = use_flat_step(SGD(model.parameters(), lr=0.1, momentum=0.9))
+    run_steps(model, opt, 2)
+    model2, opt2 = copy.deepcopy((model, opt))
+    flatten_parameters(model2)          # a copy holds plain arrays until flattened again
+    before = [p.data.copy() for p in model.parameters()]
+    run_steps(model2, opt2, 3)
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before)), \
+        "stepping the copied optimizer moved the original model"
+    assert opt2.group_stepper.plans and opt2.group_stepper is not opt.group_stepper
+    run_steps(model, opt, 3)
+    assert_same(model, model2, "(the copy and the original took the same steps)")
 
 
 def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
     class NormalisedSGD(SGD):
         "Not element-wise: each parameter's step is divided by its own gradient norm."
-        def _update(self, p, group, state):
+        def update(self, p, group, state):
             p.data -= group["lr"] * p.grad / (np.linalg.norm(p.grad) + 1e-12)
 
     def run(flat):
@@ -322,12 +359,14 @@ def test_optimizer_with_its_own_update_keeps_the_per_parameter_path():
         if flat:
             flatten_parameters(model)
         opt = NormalisedSGD(model.parameters(), lr=0.1)
+        if flat:
+            use_flat_step(opt)
         run_steps(model, opt, 3)
         return model, opt
     ref, _ = run(False)
     got, opt = run(True)
     assert_same(ref, got)
-    assert not opt.__dict__.get("_flat_plans")
+    assert not opt.group_stepper.plans
 
 
 def test_paired_timings_pause_is_not_timed():
