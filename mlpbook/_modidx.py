@@ -217,7 +217,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'mlpbook.fashion_mnist._positive_int': ( 'fashion_mnist.html#_positive_int',
                                                                                 'mlpbook/fashion_mnist.py'),
                                        'mlpbook.fashion_mnist._seed': ('fashion_mnist.html#_seed', 'mlpbook/fashion_mnist.py'),
-                                       'mlpbook.fashion_mnist._softmax': ('fashion_mnist.html#_softmax', 'mlpbook/fashion_mnist.py'),
                                        'mlpbook.fashion_mnist.ensemble_logits': ( 'fashion_mnist.html#ensemble_logits',
                                                                                   'mlpbook/fashion_mnist.py'),
                                        'mlpbook.fashion_mnist.export_model': ( 'fashion_mnist.html#export_model',
