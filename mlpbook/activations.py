@@ -54,10 +54,10 @@ class LeakyReLU(Module):
         """Backward pass of LeakyReLU (its derivative is derived in "ReLU and
         LeakyReLU").
 
-        grad_out G: dL/dY, shaped like the input X. Start with
-        `mask, G = _cached(self, "_mask", grad_out)` (forward kept the mask X > 0).
-        Return dL/dX as a new array of G's shape and dtype: G times the slope of
-        the side of zero each input was on.
+        grad_out G: dL/dY, shaped like the input X. Start with `mask, G =
+        _cached(self, "_mask", grad_out)` (forward kept the mask X > 0). Return
+        dL/dX as a new array of G's shape and dtype: G times the slope of the side
+        of zero each input was on.
         """
         mask, G = _cached(self, "_mask", grad_out)
         return np.where(mask, G, G * self.negative_slope)
@@ -75,10 +75,10 @@ def _cached(module, name, grad_out):
 
     The cache is taken with `Module._saved` (Chapter 1: one backward per forward,
     so a second backward raises RuntimeError naming the layer). grad_out must have
-    the shape of the forward output; if it does not, ValueError names the layer and
-    the cache stays in place for a corrected call."""
+    the shape of the forward output; if it does not, ValueError names the layer
+    and the cache stays in place for a corrected call."""
     kept = getattr(module, name, None)
-    if isinstance(kept, (np.ndarray, tuple)):     # else: _saved says what is wrong
+    if isinstance(kept, (np.ndarray, tuple)):   # else _saved says what is wrong
         shape = (kept[0] if isinstance(kept, tuple) else kept).shape
         grad_out = checks.grad_out(grad_out, shape, module)
     return module._saved(name), grad_out
@@ -106,8 +106,8 @@ class Sigmoid(Module):
         """Backward pass of the sigmoid (derived in "Sigmoid and tanh").
 
         grad_out G: dL/dH, shaped like the forward output H = sigmoid(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as a
-        new array of G's shape, written with the forward output only (no new
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        a new array of G's shape, written with the forward output only (no new
         exponential); change neither G nor `y`.
         """
         y, G = _cached(self, "_y", grad_out)
@@ -128,8 +128,8 @@ class Tanh(Module):
         """Backward pass of tanh (derived in "Sigmoid and tanh").
 
         grad_out G: dL/dH, shaped like the forward output H = tanh(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as a
-        new array of G's shape, written with the forward output only; change
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        a new array of G's shape, written with the forward output only; change
         neither G nor `y`.
         """
         y, G = _cached(self, "_y", grad_out)
@@ -140,8 +140,8 @@ class GELU(Module):
     """Gaussian error linear unit, tanh approximation.
 
     As torch.nn.GELU(approximate="tanh"); only the tanh approximation is
-    implemented, so the default differs from torch's "none" (exact erf form).
-    Any shape -> same shape and dtype. One backward per forward.
+    implemented, so the default differs from torch's "none" (exact erf form). Any
+    shape -> same shape and dtype. One backward per forward.
     """
 
     _C = math.sqrt(2.0 / math.pi)
@@ -155,18 +155,18 @@ class GELU(Module):
 
     def forward(self, x):
         x = checks.floats(x, "input", self)
-        p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh psi)/2, stably
+        p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh psi) / 2
         self._xp = (x, p)
         return x * p
 
     def backward(self, grad_out):
         """Backward pass of GELU, in the stable form derived in "GELU".
 
-        grad_out G: dL/dH, shaped like the input X. Forward kept X and
-        p = sigmoid(2 psi(X)) = (1 + tanh psi(X)) / 2 in `_xp`; start with
-        `(x, p), G = _cached(self, "_xp", grad_out)`. Return dL/dX as a new array
-        of G's shape, finite for every finite input (no 1 + tanh psi, which
-        cancels for negative inputs); change neither G nor x nor p.
+        grad_out G: dL/dH, shaped like the input X. Forward kept X and p =
+        sigmoid(2 psi(X)) = (1 + tanh psi(X)) / 2 in `_xp`; start with `(x, p), G
+        = _cached(self, "_xp", grad_out)`. Return dL/dX as a new array of G's
+        shape, finite for every finite input (no 1 + tanh psi, which cancels for
+        negative inputs); change neither G nor x nor p.
         """
         (x, p), G = _cached(self, "_xp", grad_out)
         ds_dx = self._C * (1 + 3 * self._A * x * x)
@@ -228,8 +228,8 @@ class Softmax(Module):
         derived in "Softmax, and why its Jacobian is never built".
 
         grad_out G: dL/dY, shaped like the forward output Y = softmax(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as a
-        new array of G's shape in O(N C) time and memory: never build the (C, C)
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        a new array of G's shape in O(N C) time and memory: never build the (C, C)
         Jacobian. Its sums along `dim` are zero (softmax ignores a shift of X).
         """
         y, G = _cached(self, "_y", grad_out)
@@ -244,11 +244,12 @@ class Softmax(Module):
 # %% ../nbs/02_activations.ipynb #5e81b0c2
 def _along(x, axis, owner, name="axis"):
     """x as a float array with an axis `axis` that holds at least one entry: the
-    input check of softmax, log_softmax and Softmax (which calls the axis `dim`)."""
+    input check of softmax, log_softmax and Softmax (which calls the axis `dim`).
+    """
     x = checks.floats(x, "input" if name == "dim" else "x", owner)
     if x.ndim == 0:
-        raise ValueError(f"{owner}: needs an array with at least one dimension, got "
-                         f"a scalar ({x!r})")
+        raise ValueError(f"{owner}: needs an array with at least one dimension, "
+                         f"got a scalar ({x!r})")
     axis = checks.integer(axis, name, owner, low=-x.ndim, high=x.ndim - 1)
     if x.shape[axis] == 0:
         raise ValueError(f"{owner}: the input has no entries along {name}={axis} "

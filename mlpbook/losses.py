@@ -35,8 +35,8 @@ class Loss:
 
 # %% ../nbs/03_losses.ipynb #d8f2a6b3
 def _predictions(loss, pred, ndim=None):
-    """pred as a float array with at least one entry (integers become float64),
-    of `ndim` dimensions if given. Clears the loss's cache first."""
+    """pred as a float array with at least one entry (integers become float64), of
+    `ndim` dimensions if given. Clears the loss's cache first."""
     loss._cache = None
     owner = type(loss).__name__
     pred = checks.floats(pred, "predictions", owner)
@@ -50,12 +50,13 @@ def _predictions(loss, pred, ndim=None):
 
 
 def _same_shape_targets(loss, target, pred):
-    """Targets of pred's exact shape (no broadcasting), real numbers (bool counts as
-    0/1), cast to pred's dtype."""
+    """Targets of pred's exact shape (no broadcasting), real numbers (bool counts
+    as 0/1), cast to pred's dtype."""
     owner = type(loss).__name__
     target = np.asarray(target)
-    target = checks.floats(target.astype(pred.dtype) if target.dtype == bool else target,
-                           "targets", owner, pred.dtype)
+    if target.dtype == bool:
+        target = target.astype(pred.dtype)
+    target = checks.floats(target, "targets", owner, pred.dtype)
     if target.shape != pred.shape:
         raise ValueError(f"{owner}: prediction shape {pred.shape} and target shape "
                          f"{target.shape} differ (broadcasting is refused: it "
@@ -85,8 +86,8 @@ def _probabilities(loss, probs):
 
 def _target_distribution(loss, target, pred):
     """Targets as an (N, C) distribution Q in pred's dtype: integer labels (N,) in
-    [0, C) become one-hot rows; class probabilities (N, C) must be non-negative rows
-    summing to 1."""
+    [0, C) become one-hot rows; class probabilities (N, C) must be non-negative
+    rows summing to 1."""
     owner = type(loss).__name__
     N, C = pred.shape
     target = np.asarray(target)
@@ -121,10 +122,10 @@ def _mean_reduction(owner, reduction):
 
 
 def _smoothing(value):
-    "label_smoothing as a float in [0, 1] (a bool is refused, as a number out of range)."
+    "label_smoothing as a float in [0, 1]; a bool is refused as out of range."
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in [0, 1], got "
-                         f"{value!r}")
+        raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in [0, 1], "
+                         f"got {value!r}")
     return checks.number(value, "label_smoothing", "SoftmaxCrossEntropy", 0.0, 1.0)
 
 # %% ../nbs/03_losses.ipynb #e5230ccd
@@ -146,9 +147,9 @@ class MSELoss(Loss):
     def backward(self):
         """Gradient of the mean squared error, derived in "Mean squared error".
 
-        Forward kept diff = pred - target (shape of pred) in `_cache`; read it with
-        `self._cached()`. Return dL/dpred as a new array of pred's shape and dtype,
-        the mean taken over all entries; leave `_cache` unchanged.
+        Forward kept diff = pred - target (shape of pred) in `_cache`; read it
+        with `self._cached()`. Return dL/dpred as a new array of pred's shape and
+        dtype, the mean taken over all entries; leave `_cache` unchanged.
         """
         diff = self._cached()
         return diff * (2.0 / diff.size)
@@ -159,9 +160,9 @@ class CategoricalCrossEntropy(Loss):
     or one-hot / probability targets (N, C). Mean over the batch.
 
     Equal to torch.nn.NLLLoss applied to log(probs). Rows of `probs` must be
-    non-negative and sum to 1 (within 1e-3), else ValueError. No clipping:
-    a zero probability on the true class gives inf loss and an inf gradient.
-    backward() returns dL/dprobs, shaped like probs.
+    non-negative and sum to 1 (within 1e-3), else ValueError. No clipping: a zero
+    probability on the true class gives inf loss and an inf gradient. backward()
+    returns dL/dprobs, shaped like probs.
     """
 
     def forward(self, probs, target):
@@ -176,16 +177,15 @@ class CategoricalCrossEntropy(Loss):
 
 # %% ../nbs/03_losses.ipynb #eafbfef5
 class SoftmaxCrossEntropy(Loss):
-    """Softmax + cross-entropy on logits, fused and stable (torch.nn.CrossEntropyLoss,
-    also available under that name).
+    """Softmax + cross-entropy on logits, fused and stable
+    (torch.nn.CrossEntropyLoss, also available under that name).
 
     logits: (N, C) floats. target: integer labels (N,) in [0, C), or class
     probabilities (N, C) (each row summing to 1). `label_smoothing` in [0, 1]
-    (keyword-only, as torch's positions differ) mixes the target with the
-    uniform distribution as torch does. Returns the mean over the batch;
-    backward() returns dL/dlogits, shaped like the logits.
-    Not supported (unlike torch): `weight`, `ignore_index`, reductions other than
-    mean.
+    (keyword-only, as torch's positions differ) mixes the target with the uniform
+    distribution as torch does. Returns the mean over the batch; backward()
+    returns dL/dlogits, shaped like the logits. Not supported (unlike torch):
+    `weight`, `ignore_index`, reductions other than mean.
     """
 
     def __init__(self, *, reduction="mean", label_smoothing=0.0):
@@ -204,11 +204,11 @@ class SoftmaxCrossEntropy(Loss):
         """Gradient of the fused softmax cross-entropy with respect to the logits,
         derived in "Softmax and cross-entropy, fused".
 
-        Forward kept the logits Z (N, C) and the target distribution Q (N, C: one-hot
-        rows for labels, smoothed if label_smoothing > 0) in `_cache`; read them with
-        `self._cached()`. Return dL/dZ as a new (N, C) array of Z's dtype, the mean
-        taken over the N rows, finite for any finite logits (never divide by a
-        probability); leave `_cache` unchanged.
+        Forward kept the logits Z (N, C) and the target distribution Q (N, C:
+        one-hot rows for labels, smoothed if label_smoothing > 0) in `_cache`;
+        read them with `self._cached()`. Return dL/dZ as a new (N, C) array of Z's
+        dtype, the mean taken over the N rows, finite for any finite logits (never
+        divide by a probability); leave `_cache` unchanged.
         """
         z, q = self._cached()
         return (softmax(z, axis=1) - q) / z.shape[0]
@@ -225,9 +225,8 @@ class BCEWithLogits(Loss):
     (torch.nn.BCEWithLogitsLoss, also available under that name).
 
     logits and target have the same shape; targets in [0, 1] (soft targets
-    allowed). backward() returns dL/dlogits, shaped like the logits.
-    Not supported (unlike torch): `weight`, `pos_weight`, reductions other than
-    mean.
+    allowed). backward() returns dL/dlogits, shaped like the logits. Not supported
+    (unlike torch): `weight`, `pos_weight`, reductions other than mean.
     """
 
     def __init__(self, *, reduction="mean"):
@@ -238,16 +237,17 @@ class BCEWithLogits(Loss):
         y = _binary_targets(self, target, z)
         self._cache = (z, y)
         with np.errstate(under="ignore"):
-            return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+            softplus = np.log1p(np.exp(-np.abs(z)))          # log(1 + e^-|z|)
+        return float(np.mean(np.maximum(z, 0) - z * y + softplus))
 
     def backward(self):
-        """Gradient of the binary cross-entropy with respect to the logits, derived
-        in "Binary cross-entropy with logits".
+        """Gradient of the binary cross-entropy with respect to the logits,
+        derived in "Binary cross-entropy with logits".
 
         Forward kept the logits Z and the targets Y (same shape) in `_cache`; read
         them with `self._cached()`. Return dL/dZ as a new array of Z's shape and
-        dtype, the mean taken over all entries, finite for any finite logits; leave
-        `_cache` unchanged.
+        dtype, the mean taken over all entries, finite for any finite logits;
+        leave `_cache` unchanged.
         """
         z, y = self._cached()
         return (sigmoid(z) - y) / z.size
