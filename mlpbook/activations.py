@@ -26,10 +26,10 @@ class ReLU(Module):
         """Backward pass of ReLU (its derivative is derived in "ReLU and
         LeakyReLU").
 
-        grad_out G: dL/dY, shaped like the forward output Y (kept in `_y`). Start
+        grad_out G: dL/dH, shaped like the forward output H (kept in `_y`). Start
         with `y, G = _cached(self, "_y", grad_out)`: it checks G and refuses a
-        second backward. Return dL/dX as a new array of G's shape: G where the
-        unit was active (Y > 0), zero where it was not (x = 0 included).
+        second backward. Return dL/dZ as a new array of G's shape: G where the
+        unit was active (H > 0), zero where it was not (z = 0 included).
         """
         y, G = _cached(self, "_y", grad_out)
         return G * (y > 0)
@@ -54,10 +54,10 @@ class LeakyReLU(Module):
         """Backward pass of LeakyReLU (its derivative is derived in "ReLU and
         LeakyReLU").
 
-        grad_out G: dL/dY, shaped like the input X. Start with `mask, G =
-        _cached(self, "_mask", grad_out)` (forward kept the mask X > 0). Return
-        dL/dX as a new array of G's shape and dtype: G times the slope of the side
-        of zero each input was on.
+        grad_out G: dL/dH, shaped like the input Z. Start with
+        `mask, G = _cached(self, "_mask", grad_out)` (forward kept the mask
+        Z > 0). Return dL/dZ as a new array of G's shape and dtype: G times the
+        slope of the side of zero each input was on.
         """
         mask, G = _cached(self, "_mask", grad_out)
         return np.where(mask, G, G * self.negative_slope)
@@ -105,8 +105,8 @@ class Sigmoid(Module):
     def backward(self, grad_out):
         """Backward pass of the sigmoid (derived in "Sigmoid and tanh").
 
-        grad_out G: dL/dH, shaped like the forward output H = sigmoid(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        grad_out G: dL/dH, shaped like the forward output H = sigmoid(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
         a new array of G's shape, written with the forward output only (no new
         exponential); change neither G nor `y`.
         """
@@ -127,8 +127,8 @@ class Tanh(Module):
     def backward(self, grad_out):
         """Backward pass of tanh (derived in "Sigmoid and tanh").
 
-        grad_out G: dL/dH, shaped like the forward output H = tanh(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        grad_out G: dL/dH, shaped like the forward output H = tanh(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
         a new array of G's shape, written with the forward output only; change
         neither G nor `y`.
         """
@@ -162,11 +162,11 @@ class GELU(Module):
     def backward(self, grad_out):
         """Backward pass of GELU, in the stable form derived in "GELU".
 
-        grad_out G: dL/dH, shaped like the input X. Forward kept X and p =
-        sigmoid(2 psi(X)) = (1 + tanh psi(X)) / 2 in `_xp`; start with `(x, p), G
-        = _cached(self, "_xp", grad_out)`. Return dL/dX as a new array of G's
-        shape, finite for every finite input (no 1 + tanh psi, which cancels for
-        negative inputs); change neither G nor x nor p.
+        grad_out G: dL/dH, shaped like the input Z. Forward kept Z (as x) and
+        p = sigmoid(2 psi(Z)) = (1 + tanh psi(Z)) / 2 in `_xp`; start with
+        `(x, p), G = _cached(self, "_xp", grad_out)`. Return dL/dZ as a new array
+        of G's shape, finite for every finite input (no 1 + tanh psi, which
+        cancels for negative inputs); change neither G nor x nor p.
         """
         (x, p), G = _cached(self, "_xp", grad_out)
         ds_dx = self._C * (1 + 3 * self._A * x * x)
@@ -227,10 +227,10 @@ class Softmax(Module):
         """Backward pass of softmax along `dim`: the vector-Jacobian product
         derived in "Softmax, and why its Jacobian is never built".
 
-        grad_out G: dL/dY, shaped like the forward output Y = softmax(X) (kept in
-        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dX as
+        grad_out G: dL/dP, shaped like the forward output P = softmax(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
         a new array of G's shape in O(N C) time and memory: never build the (C, C)
-        Jacobian. Its sums along `dim` are zero (softmax ignores a shift of X).
+        Jacobian. Its sums along `dim` are zero (softmax ignores a shift of Z).
         """
         y, G = _cached(self, "_y", grad_out)
         return y * (G - np.sum(G * y, axis=self.dim, keepdims=True))
