@@ -421,7 +421,7 @@ def _initial_weights(init, shape, rng, dtype):
                    dtype=dtype)
     if W.shape != shape:
         raise ValueError(f"Dense: init returned shape {W.shape}, expected {shape}")
-    return checks.finite(W, "the initial weights", "Dense")
+    return checks.finite(W, "the initial W that init drew", "Dense")
 
 # %% ../nbs/01_layers.ipynb #475d518d
 class Sequential(Module):
