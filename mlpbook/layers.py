@@ -356,8 +356,9 @@ class Dense(Module):
         The contract: check x with `self._input(x)` (it names the layer when x is
         not an (N, in_features) array of numbers), cast it to the layer's dtype
         (`self.W.data.dtype`) and keep it as `self._x` for backward. The
-        mathematics is equation eq-dense-forward; with `bias=False`, `self.b` is
-        None and there is no bias to add."""
+        mathematics is the forward equation of "The dense layer, derived", as in
+        PlainDense; with `bias=False`, `self.b` is None and there is no bias to
+        add."""
         x = self._input(x).astype(self.W.data.dtype, copy=False)
         self._x = x
         y = x @ self.W.data
@@ -375,8 +376,8 @@ class Dense(Module):
         `self._grad_out(grad_out, x, input_grad)`, which casts it to the layer's
         dtype. Gradients accumulate (+=) until zero_grad(). With
         `input_grad=False`, skip dL/dX and return None (the first layer of a
-        network never needs it). The mathematics is equations eq-dense-dW,
-        eq-dense-db and eq-dense-dX."""
+        network never needs it). The mathematics is the three backward
+        equations of "The dense layer, derived", as in PlainDense."""
         x = self._saved("_x")
         grad_out = self._grad_out(grad_out, x, input_grad)
         self.W.grad += x.T @ grad_out
