@@ -16,41 +16,12 @@ import numpy as np
 
 from . import checks
 
-# %% ../nbs/01a_init.ipynb #bc9c84da
+# %% ../nbs/01a_init.ipynb #init-helpers
 def as_generator(rng=None, owner="as_generator", name="rng"):
     """`rng` as an `np.random.Generator`: a Generator as it is (its stream goes on), a
     new one for an int seed >= 0 or None; anything else raises an error naming
     `owner` and `name` (this is `checks.generator`)."""
     return checks.generator(rng, owner, name)
-
-
-def calculate_fan_in_and_fan_out(shape):
-    "Fans of a weight of shape (fan_in, fan_out, *receptive_field)."
-    shape = _shape(shape, "calculate_fan_in_and_fan_out")
-    if len(shape) < 2:
-        raise ValueError(f"fan-in and fan-out need a shape with at least 2 "
-                         f"dimensions, got {shape}")
-    receptive = math.prod(shape[2:])
-    return shape[0] * receptive, shape[1] * receptive
-
-
-def calculate_gain(nonlinearity, param=None):
-    "Recommended gain for an activation, as `torch.nn.init.calculate_gain`."
-    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"):
-        return 1.0
-    if nonlinearity == "tanh":
-        return 5.0 / 3
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
-    if nonlinearity == "leaky_relu":
-        if isinstance(param, bool) or not (param is None
-                                            or isinstance(param, numbers.Real)):
-            raise ValueError(f"negative_slope {param!r} not a valid number")
-        slope = 0.01 if param is None else float(param)
-        return math.sqrt(2.0 / (1 + slope ** 2))
-    if nonlinearity == "selu":
-        return 3.0 / 4
-    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 
 def _shape(shape, owner):
@@ -79,6 +50,35 @@ def _unit_uniform(shape, rng, dtype):
     if dtype in (np.float32, np.float64):
         return rng.random(shape, dtype=dtype)
     return rng.random(shape).astype(dtype)
+
+# %% ../nbs/01a_init.ipynb #bc9c84da
+def calculate_fan_in_and_fan_out(shape):
+    "Fans of a weight of shape (fan_in, fan_out, *receptive_field)."
+    shape = _shape(shape, "calculate_fan_in_and_fan_out")
+    if len(shape) < 2:
+        raise ValueError(f"fan-in and fan-out need a shape with at least 2 "
+                         f"dimensions, got {shape}")
+    receptive = math.prod(shape[2:])
+    return shape[0] * receptive, shape[1] * receptive
+
+
+def calculate_gain(nonlinearity, param=None):
+    "Recommended gain for an activation, as `torch.nn.init.calculate_gain`."
+    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if isinstance(param, bool) or not (param is None
+                                            or isinstance(param, numbers.Real)):
+            raise ValueError(f"negative_slope {param!r} not a valid number")
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 # %% ../nbs/01a_init.ipynb #0128506e
 def zeros(shape, rng=None, dtype=np.float32):
