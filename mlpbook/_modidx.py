@@ -241,6 +241,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'mlpbook.gradcheck._first_nonfinite': ('gradcheck.html#_first_nonfinite', 'mlpbook/gradcheck.py'),
                                    'mlpbook.gradcheck._gradcheck_args': ('gradcheck.html#_gradcheck_args', 'mlpbook/gradcheck.py'),
                                    'mlpbook.gradcheck._numerical_args': ('gradcheck.html#_numerical_args', 'mlpbook/gradcheck.py'),
+                                   'mlpbook.gradcheck._repeatable': ('gradcheck.html#_repeatable', 'mlpbook/gradcheck.py'),
                                    'mlpbook.gradcheck._returned': ('gradcheck.html#_returned', 'mlpbook/gradcheck.py'),
                                    'mlpbook.gradcheck._tolerances': ('gradcheck.html#_tolerances', 'mlpbook/gradcheck.py'),
                                    'mlpbook.gradcheck.compare_gradients': ('gradcheck.html#compare_gradients', 'mlpbook/gradcheck.py'),

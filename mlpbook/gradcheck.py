@@ -111,7 +111,7 @@ def gradcheck(module, x, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, check_input=Tru
     """
     model, x, rng = _gradcheck_args(module, x, eps, atol, rtol, seed, check_input)
     owner = f"{type(module).__name__}.backward"
-    R = rng.standard_normal(np.shape(model(x)))
+    R = rng.standard_normal(np.shape(_repeatable(model, x)))
 
     model.zero_grad()
     grad_x = model.backward(R.copy())
@@ -154,6 +154,18 @@ def _returned(grad_x, owner):
         raise GradcheckError(f"{owner} returned None, not the input gradient "
                              "(check_input=False skips it)")
     return grad_x
+
+
+def _repeatable(model, x):
+    "model(x), which must be the same on a second call: differences need a function."
+    first = np.array(model(x), dtype=np.float64)
+    second = model(x)
+    if not np.array_equal(first, np.asarray(second, dtype=np.float64), equal_nan=True):
+        raise ValueError("gradcheck: two calls with the same input gave different "
+                         "outputs, so there is no function to differentiate (a dropout "
+                         "layer in training mode? check module.eval(), or hold its "
+                         "randomness fixed)")
+    return second
 
 
 def _gradcheck_args(module, x, eps, atol, rtol, seed, check_input):

@@ -93,3 +93,13 @@ def test_failures_name_the_backward():
             return 2 * super().backward(grad_out)
     with pytest.raises(GradcheckError, match=r"^Wrong\.backward: gradcheck failed for input"):
         gradcheck(Wrong(2, 2, rng=0), np.ones((1, 2)))
+
+
+def test_gradcheck_refuses_a_random_module():
+    # before: a dropout layer in training mode failed as a wrong backward (GradcheckError)
+    from mlpbook.regularization import Dropout
+    net = Sequential(Dense(3, 4, rng=0), Dropout(0.5, rng=1), Dense(4, 2, rng=2))
+    x = np.random.default_rng(0).standard_normal((3, 3))
+    with pytest.raises(ValueError, match="two calls with the same input gave different"):
+        gradcheck(net, x)
+    assert gradcheck(net.eval(), x)
