@@ -56,7 +56,7 @@ def layer_class(name, custom_objects=None):
     mlpbook's of the same name (or the other way round)."""
     custom = dict(custom_objects or {})
     module, _, bare = name.rpartition(".")
-    if not module and bare in _BARE:             # a format 1 or 2 file's bare name
+    if not module and bare in _BARE and bare not in custom:   # format 1 or 2: bare
         module, name = f"mlpbook.{_BARE[bare]}", f"mlpbook.{_BARE[bare]}.{bare}"
     if name in custom:
         cls = custom[name]
@@ -559,13 +559,18 @@ def _restore(path, plan):
             done.append((obj, copy.deepcopy(obj.state_dict())))
             obj.load_state_dict(copy.deepcopy(state))
     except BaseException as err:
+        stuck = []
         for obj, backup in reversed(done):
-            _put_back(obj, backup)
-        if not isinstance(err, Exception):
+            try:
+                _put_back(obj, backup)
+            except Exception as undo:
+                stuck.append(f"{type(obj).__name__} ({type(undo).__name__}: {undo})")
+        if not isinstance(err, Exception) and not stuck:
             raise                             # KeyboardInterrupt: undone, re-raised
+        undone = ("nothing was changed" if not stuck else
+                  "everything was put back but " + ", ".join(stuck))
         raise ValueError(f"{path}: cannot restore the checkpoint "
-                         f"({type(err).__name__}: {err}); nothing was changed") \
-            from None
+                         f"({type(err).__name__}: {err}); {undone}") from None
 
 
 def _put_back(obj, backup):
