@@ -34,6 +34,22 @@ def _count(value, name, owner, low):
     return int(value)
 
 
+def _key(value, name, owner):
+    "A log key such as 'val_loss' (a str); anything else is a TypeError naming it."
+    if not isinstance(value, str):
+        raise TypeError(f"{owner}: {name} must be a log key (a str such as "
+                        f"'val_loss'), got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _file_path(value, owner):
+    "A file path (str or pathlib.Path) as a str; anything else is a TypeError."
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{owner}: path must be a file path (str or pathlib.Path), got "
+                        f"{type(value).__name__} {value!r:.40}")
+    return os.fspath(value)
+
+
 def _monitored(trainer, monitor, who):
     if monitor not in trainer.logs:
         raise KeyError(f"{who} monitors '{monitor}', but this epoch's logs have "
@@ -101,7 +117,8 @@ class EarlyStopping(_PerRun, Callback):
                  restore_best_weights=True):
         self.patience = _count(patience, "patience", "EarlyStopping", 0)
         self.min_delta = abs(checks.number(min_delta, "min_delta", "EarlyStopping"))
-        self.monitor, self.mode = monitor, _resolve_mode(mode, monitor, "EarlyStopping")
+        self.monitor = _key(monitor, "monitor", "EarlyStopping")
+        self.mode = _resolve_mode(mode, monitor, "EarlyStopping")
         self.restore_best_weights = checks.flag(restore_best_weights,
                                                 "restore_best_weights", "EarlyStopping")
         self.reset()
@@ -174,7 +191,8 @@ class LRScheduler(Callback):
         if isinstance(scheduler, ReduceLROnPlateau) and interval != "epoch":
             raise ValueError("ReduceLROnPlateau is stepped per epoch with a metric; "
                              "use interval='epoch'")
-        self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
+        self.scheduler, self.interval = scheduler, interval
+        self.monitor = _key(monitor, "monitor", "LRScheduler")
         self.lrs = []
 
     def before_fit(self, trainer):
@@ -238,6 +256,10 @@ class ProgressBar(Callback):
     order = 30
 
     def __init__(self, file=None, refresh_every=10, width=88):
+        if file is not None and not callable(getattr(file, "write", None)):
+            raise TypeError("ProgressBar: file must be an open text file (with "
+                            "write()), such as sys.stdout, got "
+                            f"{type(file).__name__} {file!r:.40}")
         self.refresh_every = _count(refresh_every, "refresh_every", "ProgressBar", 1)
         self.width = _count(width, "width", "ProgressBar", 20)
         self.file = file
@@ -290,7 +312,8 @@ class CSVLogger(_PerRun, Callback):
     order = 40
 
     def __init__(self, path, append=False):
-        self.path, self.append = path, checks.flag(append, "append", "CSVLogger")
+        self.path = _file_path(path, "CSVLogger")
+        self.append = checks.flag(append, "append", "CSVLogger")
         self.reset()
 
     def reset(self):
@@ -345,7 +368,8 @@ class ModelCheckpoint(_PerRun, Callback):
     order = 25
 
     def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=False):
-        self.path, self.monitor = str(path), monitor
+        self.path = _file_path(path, "ModelCheckpoint")
+        self.monitor = _key(monitor, "monitor", "ModelCheckpoint")
         self.save_best_only = checks.flag(save_best_only, "save_best_only",
                                           "ModelCheckpoint")
         self.mode = _resolve_mode(mode, monitor, "ModelCheckpoint")
@@ -416,10 +440,12 @@ class LambdaCallback(Callback):
     "A callback from functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."
 
     def __init__(self, order=0, **hooks):
+        self.order = checks.number(order, "order", "LambdaCallback")
         for event, fn in hooks.items():
             if event not in EVENTS:
-                raise ValueError(f"unknown event {event!r}; events are {EVENTS}")
+                raise ValueError(f"LambdaCallback: unknown event {event!r}; events are "
+                                 f"{EVENTS}")
             if not callable(fn):
-                raise TypeError(f"{event} must be callable")
+                raise TypeError(f"LambdaCallback: {event} must be a function of the "
+                                f"trainer, got {type(fn).__name__}")
             setattr(self, event, fn)
-        self.order = order

@@ -201,9 +201,7 @@ def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None,
     file's mode follows the umask, an existing file keeps its mode, and a symlink at
     `path` is written through (the link stays).
     """
-    if not isinstance(model, Module):
-        raise TypeError("save: model must be an mlpbook Module, got "
-                        f"{type(model).__name__}")
+    _check_save(model, path, optimizer, scheduler, rngs, states)
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     meta = {"format": _FORMAT, "version": _VERSION, "architecture": architecture(model)}
     if optimizer is not None:
@@ -213,8 +211,7 @@ def save(model, path, optimizer=None, scheduler=None, rngs=None, extra=None,
                                "state": _encode(s.state_dict(), arrays, "schedulers/")}
                               for s in _as_list(scheduler)]
     if rngs:
-        meta["rngs"] = {name: _generator(g, name).bit_generator.state
-                        for name, g in rngs.items()}
+        meta["rngs"] = {name: g.bit_generator.state for name, g in rngs.items()}
     if states:
         meta["states"] = {name: {"class": type(obj).__name__,
                                  "state": _encode(obj.state_dict(), arrays, "states/")}
@@ -244,11 +241,54 @@ def _as_list(scheduler):
     return list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
 
 
-def _generator(g, name):
-    if not isinstance(g, np.random.Generator):
-        raise TypeError(f"save: rngs[{name!r}] is a {type(g).__name__}, not an "
-                        "np.random.Generator")
-    return g
+def _check_path(path, owner):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{owner}: path must be a file path (str or pathlib.Path), got "
+                        f"{type(path).__name__}")
+
+
+def _has(obj, *methods):
+    return all(callable(getattr(obj, m, None)) for m in methods)
+
+
+def _check_save(model, path, optimizer, scheduler, rngs, states):
+    "save's arguments, each named in its error, before anything is written."
+    if not isinstance(model, Module):
+        raise TypeError("save: model must be an mlpbook Module, got "
+                        f"{type(model).__name__}")
+    _check_path(path, "save")
+    if optimizer is not None and not (hasattr(optimizer, "param_groups") and
+                                      _has(optimizer, "state_dict")):
+        raise TypeError("save: optimizer must be an optimizer (with param_groups and "
+                        f"state_dict), got {type(optimizer).__name__}")
+    for s in [] if scheduler is None else _as_list(scheduler):
+        if not _has(s, "state_dict", "load_state_dict", "step"):
+            raise TypeError("save: scheduler must be a learning-rate scheduler (or a "
+                            f"list of them), got {type(s).__name__}")
+    for what, items, kind in (("rngs", rngs, "np.random.Generator"),
+                              ("states", states, "object with state_dict()")):
+        if items is not None and not isinstance(items, dict):
+            raise TypeError(f"save: {what} must be a dict from name to {kind}, got "
+                            f"{type(items).__name__}")
+    for name, g in (rngs or {}).items():
+        if not isinstance(g, np.random.Generator):
+            raise TypeError(f"save: rngs[{name!r}] is a {type(g).__name__}, not an "
+                            "np.random.Generator")
+    for name, obj in (states or {}).items():
+        if not _has(obj, "state_dict", "load_state_dict"):
+            raise TypeError(f"save: states[{name!r}] must have state_dict() and "
+                            f"load_state_dict(), got {type(obj).__name__}")
+
+
+def _check_load(owner, path, model, custom_objects):
+    "load's and load_checkpoint's arguments, each named in its error."
+    _check_path(path, owner)
+    if model is not None and not isinstance(model, Module):
+        raise TypeError(f"{owner}: model must be an mlpbook Module or None, got "
+                        f"{type(model).__name__}")
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"{owner}: custom_objects must be a dict from class name to "
+                        f"class, got {type(custom_objects).__name__}")
 
 # %% ../nbs/05j_saving.ipynb #c0a1f020
 def _corrupt(path, what):
@@ -584,7 +624,9 @@ def _put_back(obj, backup):
 
 # %% ../nbs/05j_saving.ipynb #c0a1f025
 def _load_checkpoint(path, model=None, optimizer=None, scheduler=None, rngs=None,
-                     states=None, custom_objects=None, check_extra=None):
+                     states=None, custom_objects=None, check_extra=None,
+                     owner="load_checkpoint"):
+    _check_load(owner, path, model, custom_objects)
     meta, arrays = _read(path)
     weights = {k[len("model/"):]: v for k, v in arrays.items()
                if k.startswith("model/")}
@@ -630,7 +672,7 @@ def load(path, custom_objects=None):
     """Rebuild and return the model saved at `path` (architecture + weights), in
     evaluation mode (call `.train()` to train it further). Classes that are not
     mlpbook's come from `custom_objects` ({"GELU": GELU})."""
-    return _load_checkpoint(path, custom_objects=custom_objects)[0]
+    return _load_checkpoint(path, custom_objects=custom_objects, owner="load")[0]
 
 # %% ../nbs/05j_saving.ipynb #c0a1f033
 def run_generators(trainer, loader):

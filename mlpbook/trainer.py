@@ -155,6 +155,9 @@ def _check_callbacks(callbacks):
         if not any(callable(getattr(cb, event, None)) for event in EVENTS):
             raise TypeError(f"Trainer: callbacks[{i}] ({type(cb).__name__}) defines "
                             f"none of the events {EVENTS}")
+        if not isinstance(getattr(cb, "order", 0), numbers.Real):
+            raise TypeError(f"Trainer: callbacks[{i}].order must be a number, got "
+                            f"{cb.order!r}")
         if any(cb is other for other in callbacks[:i]):
             raise ValueError(f"Trainer: callbacks[{i}] ({type(cb).__name__}) is in the "
                              "list twice; each event would reach it twice")
@@ -217,16 +220,14 @@ def _loader_detail(loader):
 
 # %% ../nbs/05_trainer.ipynb #a7e10003
 class _FitFrame:
-    """What `Trainer.fit` needs around its loop: the frame of a fit (its callbacks
-    claimed, `after_fit` on every way out), the events, and the guards of a step."""
+    "What fit needs around its loop: a frame (after_fit always), events, guards."
 
     _in_use = {}        # id(callback) -> the Trainer whose running fit uses it
 
     @contextlib.contextmanager
     def _fit_frame(self, train_loader, val_loader):
-        """Claim the callbacks, set the fit up, and on every way out (normal, cancelled,
-        any exception or interrupt) run `after_fit` of each callback whose `before_fit`
-        completed; then release the callbacks."""
+        """Claim the callbacks, set up; on every way out (even an error or interrupt)
+        run after_fit of each callback whose before_fit ran, then free the callbacks."""
         self._claim()
         self._started, self.fit_error = [], None
         try:
