@@ -135,8 +135,8 @@ class EarlyStopping(_PerRun, Callback):
 
     def load_state_dict(self, state):
         weights = state.get("best_weights") if isinstance(state, dict) else None
-        if weights is not None and not all(isinstance(v, np.ndarray)
-                                           for v in getattr(weights, "values", list)()):
+        if isinstance(weights, dict) and not all(isinstance(v, np.ndarray)
+                                                 for v in weights.values()):
             raise ValueError("EarlyStopping.load_state_dict: best_weights must map "
                              "names to arrays")
         self._load(state, {"best": (int, float), "best_epoch": (int, type(None)),
