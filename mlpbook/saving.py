@@ -737,10 +737,16 @@ def load_training(trainer, path, train_loader=None):
                                 check_extra=_check_history)
     trainer.history = type(trainer.history)(extra["history"])
     trainer.epoch = len(trainer.history) - 1
-    if loader is not None:
-        return path, loader
-    saved = metadata(path).get("rngs", {})
-    return path, {k: v for k, v in saved.items() if k.startswith("train_loader.")}
+    saved = {k: v for k, v in metadata(path).get("rngs", {}).items()
+             if k.startswith("train_loader.")}
+    if loader is None:
+        return path, saved
+    missing = sorted(saved.keys() - run_generators(trainer, loader).keys())
+    if missing:
+        warnings.warn(f"load_checkpoint: {str(path)!r} holds the loader generators "
+                      f"{missing}, which this loader does not have: not restored, so "
+                      "the run does not continue exactly", RuntimeWarning, stacklevel=3)
+    return path, loader
 
 
 def resume_generators(trainer, loader, pending):

@@ -403,9 +403,10 @@ class Trainer(_FitFrame):
         from an earlier batch. Between the backward pass and the update it calls
         `self._call("after_backward")` (gradients exist, weights unchanged) and then
         `self._check_step()` (which stops on a non-finite loss), in that order, so
-        neither a callback nor the guard sees changed weights. The model need not
-        return the input's gradient: pass `**self._backward_kw` to its backward. The
-        loop this is the body of is the plain `train` at the top of this page.
+        neither a callback nor the guard sees changed weights. The input's own gradient
+        is never needed: `self._backward_kw` holds the keyword that lets the model skip
+        it ({} or {"input_grad": False}); passing it to backward is optional. This is
+        the body of the batch loop of the plain `train` at the top of this page.
         """
         self.pred = self.model(self.xb)
         self.loss = self.loss_fn(self.pred, self.yb)

@@ -236,3 +236,15 @@ def test_bad_arguments_are_named(tmp_path, call, error, match):
         tmp_path / "new.npz"
     with pytest.raises(error, match=match):
         call(path)
+
+
+def test_a_loader_without_the_saved_generators_is_warned_about_at_load(tmp_path):
+    first, loader = _run()
+    first.fit(loader, 1)
+    first.save_checkpoint(tmp_path / "c.npz")
+    resumed, _ = _run()
+    unshuffled = DataLoader(ArrayDataset(X, Y), batch_size=16)
+    with pytest.warns(RuntimeWarning, match=r"holds the loader generators "
+                                            r"\['train_loader.rng'\], which this loader "
+                                            r"does not have"):
+        resumed.load_checkpoint(tmp_path / "c.npz", train_loader=unshuffled)
