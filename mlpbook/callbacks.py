@@ -5,6 +5,7 @@ __all__ = ['EarlyStopping', 'LRScheduler', 'ProgressBar', 'CSVLogger', 'ModelChe
 
 # %% ../nbs/05c_callbacks.ipynb #9abe7961
 import csv
+import difflib
 import math
 import os
 import string
@@ -59,11 +60,33 @@ def _monitored(trainer, monitor, who):
 
 
 def _needs_validation(trainer, key, who, verb="monitors"):
-    "Before training: a `val_` key cannot be logged by a fit without a val_loader."
+    """Before training: a `val_` key cannot be logged by a fit without a val_loader,
+    and a near miss of a key the fit logs ('val_acuracy') is a typo."""
     if str(key).startswith("val_") and trainer.val_loader is None:
         raise KeyError(f"{who} {verb} '{key}', which only a fit with a val_loader "
                        "logs; pass a val_loader to fit() or use a training key such "
                        "as 'loss'")
+    close = _near_miss(trainer, key)
+    if close and verb == "monitors":
+        raise KeyError(f"{who} monitors '{key}', which this fit does not log; did you "
+                       f"mean '{close}'? It logs {_logged(trainer)} (and what callbacks "
+                       "add)")
+    return close
+
+
+def _logged(trainer):
+    "The keys the trainer itself writes into each epoch's logs."
+    own = ["loss"] + [name for name, _ in trainer.metrics]
+    return own + ([f"val_{k}" for k in own] if trainer.val_loader is not None else [])
+
+
+def _near_miss(trainer, key):
+    "A logged key `key` is almost (a typo), or None."
+    logged = _logged(trainer)
+    if key in logged:
+        return None
+    close = difflib.get_close_matches(str(key), logged, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 class _PerRun:
@@ -387,13 +410,20 @@ class ModelCheckpoint(_PerRun, Callback):
         self._load(state, {"best": (int, float), "saved": list})
 
     def before_fit(self, trainer):
-        self._start_run(trainer)
-        # Refuse an unwritable path before training, not after the first epoch.
+        # Refuse a bad key or an unwritable path before training, not after an epoch.
         if self.save_best_only:
             _needs_validation(trainer, self.monitor, "ModelCheckpoint")
         for _, field, _, _ in string.Formatter().parse(self.path):
-            if field:
-                _needs_validation(trainer, field, "ModelCheckpoint's path", "uses")
+            close = field and _needs_validation(trainer, field, "ModelCheckpoint's path",
+                                                "uses")
+            if close and field != "epoch":
+                raise ValueError(f"ModelCheckpoint: cannot fill in the path "
+                                 f"{self.path!r} (KeyError: {field!r}): this fit logs "
+                                 f"{_logged(trainer)}; did you mean {close!r}?")
+        self._check_folder()
+        self._start_run(trainer)
+
+    def _check_folder(self):
         folder = os.path.dirname(self.path) or "."
         if "{" in folder:               # a templated folder is known only later
             return

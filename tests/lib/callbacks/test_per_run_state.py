@@ -12,7 +12,7 @@ from mlpbook.callbacks import CSVLogger, EarlyStopping, LRScheduler, ModelCheckp
 from mlpbook.data import ArrayDataset, DataLoader, make_spirals
 from mlpbook.layers import Dense, Sequential
 from mlpbook.losses import SoftmaxCrossEntropy
-from mlpbook.optim import Adam, CosineAnnealingLR
+from mlpbook.optim import Adam, CosineAnnealingLR, ReduceLROnPlateau
 from mlpbook.regularization import Dropout
 from mlpbook.saving import load
 from mlpbook.trainer import Trainer
@@ -26,6 +26,8 @@ def _loader(seed=3):
 
 
 VAL = DataLoader(ArrayDataset(XV, YV), batch_size=90)
+_MODEL = Sequential(Dense(2, 8, rng=0), ReLU(), Dense(8, 3, rng=1))
+_OPT = Adam(_MODEL.parameters(), lr=1e-2)
 
 
 def _trainer(seed, callbacks, lr=1e-2):
@@ -160,3 +162,33 @@ def test_state_dict_round_trip():
     other.load_state_dict(stopper.state_dict())
     assert other.best == stopper.best and other.best_epoch == stopper.best_epoch
     assert other.wait == stopper.wait
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda tmp: EarlyStopping(monitor="val_acuracy"), KeyError,
+     r"EarlyStopping monitors 'val_acuracy', which this fit does not log; did you mean "
+     r"'val_accuracy'\?"),
+    (lambda tmp: LRScheduler(ReduceLROnPlateau(_OPT), monitor="val_los"), KeyError,
+     r"LRScheduler monitors 'val_los'.*did you mean 'val_loss'\?"),
+    (lambda tmp: ModelCheckpoint(tmp / "m.npz", monitor="acuracy", save_best_only=True),
+     KeyError, r"ModelCheckpoint monitors 'acuracy'.*did you mean 'accuracy'\?"),
+    (lambda tmp: ModelCheckpoint(tmp / "m-{val_acuracy:.3f}.npz"), ValueError,
+     r"ModelCheckpoint: cannot fill in the path .*did you mean 'val_accuracy'\?"),
+])
+def test_a_misspelt_log_key_is_refused_before_training(tmp_path, make, error, match):
+    trainer = Trainer(_MODEL, SoftmaxCrossEntropy(), _OPT, metrics=["accuracy"],
+                      callbacks=[make(tmp_path)])
+    before = _MODEL.state_dict()
+    with pytest.raises(error, match=match):
+        trainer.fit(_loader(), 1, val_loader=VAL)      # was: raised after epoch 1
+    for name, value in _MODEL.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_a_key_a_callback_adds_is_not_refused():
+    from mlpbook.callbacks import LambdaCallback
+    timer = LambdaCallback(after_epoch=lambda t: t.logs.update(seconds=1.0))
+    stopper = EarlyStopping(monitor="seconds", patience=0)
+    h = Trainer(_MODEL, SoftmaxCrossEntropy(), _OPT, callbacks=[timer, stopper]).fit(
+        _loader(), 3)
+    assert len(h) == 2 and stopper.stopped_epoch == 1
