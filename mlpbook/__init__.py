@@ -39,7 +39,8 @@ from .normalization import BatchNorm1d
 from .performance import flatten_parameters, use_flat_step
 from .rbf import RBF
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
-from .trainer import Callback, History, Trainer, load, load_checkpoint, save
+from .saving import load, load_checkpoint, save
+from .trainer import Callback, History, Trainer
 from .tuning import (LRFinder, cross_val_score, grid_search, kfold_indices,
                             lr_find, random_search)
 

@@ -25,6 +25,7 @@ PUBLIC = {
                       "PolynomialLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"],
     "mlpbook.data": ["Dataset", "ArrayDataset", "Subset", "DataLoader", "random_split", "Standardize"],
     "mlpbook.trainer": ["Trainer", "Callback", "History", "save", "load", "load_checkpoint"],
+    "mlpbook.saving": ["save", "load", "load_checkpoint"],      # also importable from trainer
     "mlpbook.callbacks": ["EarlyStopping", "ProgressBar", "CSVLogger", "ModelCheckpoint", "TerminateOnNaN",
                           "LambdaCallback"],
     "mlpbook.regularization": ["Dropout", "RandomHorizontalFlip", "RandomShift"],
