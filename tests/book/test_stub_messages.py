@@ -8,7 +8,6 @@ brackets and backquotes closed.
 """
 import ast
 import json
-import re
 import sys
 from pathlib import Path
 
