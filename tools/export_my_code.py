@@ -33,7 +33,7 @@ PACKAGE = "mlpbook"
 STUB = re.compile(r"raise NotImplementedError\(\s*\"Implement ([\w.]+)")
 EXPORT = re.compile(r"^#\|\s*export(s|i)?\s*$")
 DEFAULT_EXP = re.compile(r"^#\|\s*default_exp\s+(\S+)\s*$")
-IMPORT = re.compile(rf"^(\s*)from {PACKAGE}\.(\w+) import ", flags=re.M)
+IMPORT = re.compile(rf"^(\s*)from {PACKAGE}(\.[\w.]+)? import ", flags=re.M)
 
 
 class ExportError(Exception):
@@ -79,7 +79,8 @@ def module_text(nb, notebook_name, names=None):
     parts = []
     for text in export_cells(nb):
         body = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("#|"))
-        parts.append(IMPORT.sub(r"\1from .\2 import ", body).strip("\n"))
+        body = IMPORT.sub(lambda m: f"{m.group(1)}from .{(m.group(2) or '')[1:]} import ", body)
+        parts.append(body.strip("\n"))
     header = [f"# Your code: written by export_my_code.py from {notebook_name}.",
               "# Run that notebook's last cell again to update it; delete this file",
               "# to go back to the book's version of this module.", ""]
@@ -154,17 +155,21 @@ def export(notebook, folder=None, quiet=False):
             "and run this cell again.")
     mine = Path(folder if folder is not None else notebook.parent) / MY_FOLDER
     package = mine / PACKAGE
-    if not (package / "__init__.py").exists():
+    try:
         reference = _reference_package(mine)
-        shutil.copytree(reference, package, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    reference_names = _public_names(_reference_package(mine) / f"{module}.py")
-    text = module_text(nb, notebook.name, reference_names)
+    except ExportError:
+        if not (package / "__init__.py").exists():
+            raise
+        reference = package                    # the book's package is gone: keep the copy's names
+    text = module_text(nb, notebook.name, _public_names(reference / f"{module}.py"))
     try:
         compile(text, f"{package / module}.py", "exec")
     except SyntaxError as err:
         raise ExportError(f"not saved: the exported cells of {notebook.name} do not compile "
                           f"({err.msg}, line {err.lineno} of the module)") from None
+    if not (package / "__init__.py").exists():
+        shutil.copytree(reference, package, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     target = package / f"{module}.py"
     _write(target, text)
     for cached in (package / "__pycache__").glob(f"{module}.*.pyc"):
