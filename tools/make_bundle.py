@@ -75,8 +75,9 @@ the book's code instead, for example while you track down a mistake. Delete a
 file of `my_mlpbook/mlpbook/` to go back to the book's version of that module.
 
 The numbers in the text of each notebook are the ones the book computed when it
-was built; your run computes them again. Links in the text lead to the book's
-web pages.
+was built; your run computes them again. Equation and figure numbers are those
+of the book; its links point to the pages of the book's website, where the same
+chapter reads with its figures.
 """
 
 
