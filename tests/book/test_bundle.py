@@ -3,7 +3,7 @@
 `_build/html/mlpbook-notebooks.zip` (tools/make_bundle.py, written by the HTML build)
 is unpacked into an empty folder. A fresh virtual environment gets only what a
 reader's Jupyter has: a kernel (ipykernel, nbclient, nbformat), NumPy and Matplotlib,
-from the test environment's own wheels, as tests/test_notebooks_standalone.py does --
+from the test environment's own wheels, as the standalone notebook test does --
 no mlpbook. The notebooks then run there with no package index at all
 (PIP_NO_INDEX=1, no pip configuration), with MLPBOOK_BUILD=quick and one BLAS thread:
 
