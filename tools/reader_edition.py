@@ -21,7 +21,7 @@ In both, in every markdown cell:
   (Year)" linked to the bibliography page;
 * MyST-only blocks become Markdown that Jupyter renders (`(label)=` targets are
   dropped, `{math}` blocks become `$$`, admonitions become quotes, `{figure}`
-  an image with its caption), and a figure made by a code cell gets its
+  an image with its caption, a definition list bold terms), and a figure made by a code cell gets its
   caption, numbered as on the site, in a cell after it;
 
 and every cell folded on the site is folded in Jupyter too (cell metadata
@@ -57,6 +57,7 @@ LABELLED_MATH = re.compile(r"\$\$(?P<math>(?:(?!\$\$).)+?)\$\$[ \t]*\((?P<label>
 TARGET = re.compile(r"^\(([\w:.-]+)\)=[ \t]*\n?", flags=re.M)
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n"
                    r"(?P<body>.*?)^(?P=fence)[ \t]*$", flags=re.M | re.S)
+DEFINITION = re.compile(r"^(?P<term>[^\n:>#|*-][^\n]*)\n:[ \t]+(?P<definition>[^\n]+)$", flags=re.M)
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", flags=re.M | re.S)
 ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
                "warning": "Warning", "caution": "Caution", "attention": "Attention",
@@ -363,6 +364,7 @@ class Renderer:
 
     def _prose(self, text):
         text = FENCE.sub(self.fence, text)
+        text = DEFINITION.sub(r"**\g<term>**: \g<definition>", text)
         text = TARGET.sub("", text)
         text = LABELLED_MATH.sub(self.labelled_math, text)
         return _sub_outside_code(ROLE, self.role, text)

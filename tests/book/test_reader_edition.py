@@ -97,6 +97,11 @@ def test_myst_blocks_become_markdown_jupyter_renders():
     assert "$$\nx = 1\n\\tag{1.1}\n$$" in out and not problems
 
 
+def test_a_definition_list_becomes_bold_terms():
+    out, problems = _render("Some terms:\n\nEpoch\n: one pass over the data\n\nBatch\n: a slice of it")
+    assert out == "Some terms:\n\n**Epoch**: one pass over the data\n\n**Batch**: a slice of it"
+
+
 def test_code_is_left_as_it_is():
     text = "a path may contain `{epoch}` as in `\"ckpt-{epoch:02d}.npz\"`\n\n```python\n{eq}`x`\n```"
     out, problems = _render(text)
@@ -140,6 +145,8 @@ RAW_MYST = {
     "labelled equation": re.compile(r"\$\$[ \t]*\([\w:.-]+\)"),
     "directive": re.compile(r"^(`{3,}|:{3,})\s*\{[\w:-]+\}", flags=re.M),
     "colon fence": re.compile(r"^:{3,}", flags=re.M),
+    "definition list": re.compile(r"^:[ \t]", flags=re.M),
+    "footnote": re.compile(r"\[\^[\w-]+\]"),
 }
 
 
