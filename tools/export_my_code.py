@@ -95,6 +95,53 @@ def unwritten(nb):
     return [m.group(1) for text in export_cells(nb) for m in STUB.finditer(text)]
 
 
+def _tags(cell):
+    return [t[len("workbook:"):] for t in cell.get("metadata", {}).get("tags", [])
+            if t.startswith("workbook:")]
+
+
+def _saved_source(text, qualname):
+    "The source of `name` or `Class.name` as the saved cell has it, or None."
+    try:
+        tree = ast.parse("\n".join("#" + l if l.lstrip().startswith(("%", "!")) else l
+                                   for l in text.split("\n")))
+    except SyntaxError:
+        return None
+    scope, parts = tree.body, qualname.split(".")
+    for part in parts[:-1]:
+        scope = next((n.body for n in scope if isinstance(n, ast.ClassDef) and n.name == part), [])
+    node = next((n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and n.name == parts[-1]), None)
+    return None if node is None else ast.get_source_segment(text, node, padded=True)
+
+
+def _normal(source):
+    import textwrap
+    return "\n".join(l.rstrip() for l in textwrap.dedent(source).strip().splitlines())
+
+
+def not_saved(nb, namespace):
+    """The functions the learner wrote whose last run differs from the saved notebook
+    (edited and run but not saved, or edited and saved but not run)."""
+    import inspect
+    differ = []
+    for cell in nb["cells"]:
+        for qualname in _tags(cell):
+            obj = namespace
+            try:
+                for part in qualname.split("."):
+                    obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+                if getattr(obj, "__module__", None) != "__main__":
+                    continue                    # the name now means an imported one: not the cell's
+                live = inspect.getsource(obj)
+            except (KeyError, AttributeError, OSError, TypeError):
+                continue                                  # not run here: nothing to compare
+            saved = _saved_source(_source(cell), qualname)
+            if saved is not None and _normal(saved) != _normal(live):
+                differ.append(qualname)
+    return differ
+
+
 def _reference_package(mine):
     "The folder of the book's own mlpbook package (not the reader's copy)."
     mine = Path(mine).resolve()
@@ -135,11 +182,13 @@ def _write(path, text):
         raise
 
 
-def export(notebook, folder=None, quiet=False):
+def export(notebook, folder=None, quiet=False, namespace=None):
     """Write the chapter `notebook` (a saved .ipynb) into `folder`/my_mlpbook/mlpbook/.
 
-    `folder` defaults to the notebook's own folder. Returns the path of the module
-    written; raises ExportError (saying what to do) when the chapter cannot be saved."""
+    `folder` defaults to the notebook's own folder. With `namespace` (the kernel's
+    variables), a function whose saved code differs from the code that last ran is
+    not saved. Returns the path of the module written; raises ExportError (saying
+    what to do) when the chapter cannot be saved."""
     notebook = Path(notebook)
     if not notebook.exists():
         raise ExportError(f"{notebook} not found: run this cell from the folder of the notebook")
@@ -153,6 +202,12 @@ def export(notebook, folder=None, quiet=False):
             f"not saved: {', '.join(todo)} still raise NotImplementedError in the saved "
             f"{notebook.name}. Write them (or, if you have, save the notebook: File > Save) "
             "and run this cell again.")
+    differ = not_saved(nb, namespace) if namespace is not None else []
+    if differ:
+        raise ExportError(
+            f"not saved: the code of {', '.join(differ)} in the saved {notebook.name} is not "
+            "the code that last ran. Save the notebook (File > Save), run the cells you "
+            "changed again, and then this cell.")
     mine = Path(folder if folder is not None else notebook.parent) / MY_FOLDER
     package = mine / PACKAGE
     try:
@@ -183,7 +238,12 @@ def export(notebook, folder=None, quiet=False):
 def export_chapter(notebook, folder=None):
     "What the workbook's last cell calls: export, or print why not (no traceback)."
     try:
-        return export(notebook, folder)
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    try:
+        return export(notebook, folder, namespace=shell.user_ns if shell is not None else None)
     except ExportError as err:
         print(f"Your code of {Path(notebook).name} was not saved: {err}")
         return None

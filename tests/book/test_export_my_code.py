@@ -6,6 +6,7 @@ line for line, up to nbdev's cell markers); it refuses a chapter whose stubs are
 unwritten or whose code does not compile, saying what to do; it starts the learner's
 package as a copy of the book's, and a second export replaces only its own module.
 """
+import importlib
 import json
 import subprocess
 import sys
@@ -91,3 +92,32 @@ def test_a_notebook_without_a_module_says_so(tmp_path):
     path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     with pytest.raises(ex.ExportError, match="no cell marked"):
         ex.export(path, quiet=True)
+
+
+def _run_in_kernel(path, source, namespace):
+    "Run `source` as a kernel runs a cell: in __main__, its text kept where inspect finds it."
+    path.write_text(source)
+    namespace.setdefault("__name__", "__main__")
+    exec(compile(source, str(path), "exec"), namespace)
+    return namespace
+
+
+def test_code_that_ran_but_was_not_saved_is_not_saved(tmp_path):
+    "The kernel ran another Dropout.forward than the saved notebook holds: the learner forgot to save."
+    path = _chapter(tmp_path)
+    ran = _run_in_kernel(tmp_path / "ran.py", "class Dropout:\n    def forward(self, x):\n        return 2 * x\n", {})
+    with pytest.raises(ex.ExportError, match=r"Dropout\.forward .*not the code that last ran"):
+        ex.export(path, quiet=True, namespace=ran)
+    # The cell as saved, run as the kernel ran it (in the module's namespace): exported.
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if "workbook:Dropout.forward" in c["metadata"].get("tags", []))
+    namespace = dict(vars(importlib.import_module("mlpbook.regularization")), __name__="__main__")
+    assert ex.export(path, quiet=True, namespace=_run_in_kernel(tmp_path / "cell.py", mw.source(cell),
+                                                                  namespace)).exists()
+
+
+def test_a_name_bound_later_to_the_library_is_not_compared(tmp_path):
+    "A chapter may import the library's Dropout after defining its own: that is no unsaved edit."
+    path = _chapter(tmp_path)
+    from mlpbook.regularization import Dropout
+    assert ex.export(path, quiet=True, namespace={"Dropout": Dropout}).exists()
