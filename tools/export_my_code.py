@@ -100,8 +100,8 @@ def _tags(cell):
             if t.startswith("workbook:")]
 
 
-def _saved_source(text, qualname):
-    "The source of `name` or `Class.name` as the saved cell has it, or None."
+def _saved_function(text, qualname):
+    "The ast of `name` or `Class.name` as the saved cell has it, or None."
     try:
         tree = ast.parse("\n".join("#" + l if l.lstrip().startswith(("%", "!")) else l
                                    for l in text.split("\n")))
@@ -110,14 +110,19 @@ def _saved_source(text, qualname):
     scope, parts = tree.body, qualname.split(".")
     for part in parts[:-1]:
         scope = next((n.body for n in scope if isinstance(n, ast.ClassDef) and n.name == part), [])
-    node = next((n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    return next((n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                  and n.name == parts[-1]), None)
-    return None if node is None else ast.get_source_segment(text, node, padded=True)
 
 
-def _normal(source):
-    import textwrap
-    return "\n".join(l.rstrip() for l in textwrap.dedent(source).strip().splitlines())
+def _same_code(node, source):
+    "Is `source` (a function's text) the same code as the ast `node` (comments and layout aside)?"
+    try:                      # a method keeps its indentation (and its docstring's) inside an `if`
+        indented = source[:1] in (" ", "\t")
+        tree = ast.parse("if True:\n" + source if indented else source)
+        live = tree.body[0].body[0] if indented else tree.body[0]
+    except (SyntaxError, IndexError, AttributeError):
+        return True                                   # cannot tell: do not stand in the way
+    return ast.dump(live) == ast.dump(node)
 
 
 def not_saved(nb, namespace):
@@ -136,8 +141,8 @@ def not_saved(nb, namespace):
                 live = inspect.getsource(obj)
             except (KeyError, AttributeError, OSError, TypeError):
                 continue                                  # not run here: nothing to compare
-            saved = _saved_source(_source(cell), qualname)
-            if saved is not None and _normal(saved) != _normal(live):
+            saved = _saved_function(_source(cell), qualname)
+            if saved is not None and not _same_code(saved, live):
                 differ.append(qualname)
     return differ
 

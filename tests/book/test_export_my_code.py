@@ -121,3 +121,20 @@ def test_a_name_bound_later_to_the_library_is_not_compared(tmp_path):
     path = _chapter(tmp_path)
     from mlpbook.regularization import Dropout
     assert ex.export(path, quiet=True, namespace={"Dropout": Dropout}).exists()
+
+
+@pytest.mark.parametrize("path", [p for p in EXPORTING if mw.workbook_names(json.loads(p.read_text()))],
+                         ids=lambda p: p.stem)
+def test_the_code_as_saved_and_run_is_never_taken_for_unsaved(path, tmp_path):
+    "Each written function, run as the kernel runs its cell, matches the saved notebook."
+    nb = json.loads(path.read_text())
+    namespace = dict(vars(importlib.import_module(f"mlpbook.{ex.module_name(nb)}")), __name__="__main__")
+    ran = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code" and mw.tags_of(cell):
+            try:
+                _run_in_kernel(tmp_path / f"cell{i}.py", mw.source(cell), namespace)
+            except Exception:          # a cell that needs the chapter's earlier cells: not compared
+                continue
+            ran += mw.tags_of(cell)
+    assert ran and ex.not_saved(nb, namespace) == []
