@@ -64,8 +64,9 @@ ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Impor
                "danger": "Danger", "error": "Error", "seealso": "See also"}
 
 NOTE = """\
-> This notebook is {what} of *{book}* ({link}). {edition} The numbers in the text are those
-> the book computed when it was built; running the cells computes them again
+> This notebook is {what} of *{book}* ({link}). {edition}
+> The numbers in the text are those the book computed when it was built;
+> running the cells computes them again
 > (timings differ from machine to machine). Folded cells (click the bar beside a
 > cell to open it) set the chapter up, check the answers of the exercises, or
 > hold code the book does not show. Lines beginning with `#|` are for the tool
