@@ -162,7 +162,8 @@ class _MLPParams(BaseEstimator):
         if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"{who}: hidden_layer_sizes must be a tuple of integers "
                             f"such as (100,), got {sizes!r}")
-        sizes = [_integer(s, "hidden_layer_sizes[i]", who, 1) for s in sizes]
+        sizes = [_integer(s, f"hidden_layer_sizes[{i}]", who, 1)
+                 for i, s in enumerate(sizes)]
         _one_of(self.activation, "activation", who, ACTIVATIONS)
         _one_of(self.solver, "solver", who, ("adam", "sgd"))
         _number(self.alpha, "alpha", who, 0.0)
@@ -476,7 +477,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Y = y.reshape(len(y), -1).astype(np.float64)
         if first:
             self.n_outputs_ = Y.shape[1]
-            scale = Y.std(axis=0)
+            with np.errstate(over="ignore"):
+                scale = Y.std(axis=0)
             if not np.isfinite(scale).all():
                 raise ValueError(f"{type(self).__name__}: y is too large to "
                                  "standardise (its variance overflows float64)")
