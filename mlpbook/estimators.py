@@ -4,6 +4,7 @@
 __all__ = ['ACTIVATIONS', 'mlp_network', 'NoImprovementStopping', 'MLPClassifier', 'MLPRegressor']
 
 # %% ../nbs/07a_estimators.ipynb #e07a-mod-imports
+import functools
 import numbers
 import warnings
 
@@ -236,7 +237,7 @@ class _BaseMLP(_MLPParams):
         score = None
         if self.early_stopping:
             X, X_val, Y, Y_val = self._split(X, Y, rng)
-            score = lambda model: self._score_network(model, X_val, Y_val)  # noqa: E731
+            score = functools.partial(self._score_network, X=X_val, Y=Y_val)
         stopping = NoImprovementStopping(self.tol, self.n_iter_no_change, score)
         callbacks = [stopping]
         if self.verbose:
