@@ -232,8 +232,9 @@ class _BaseMLP(_MLPParams):
                                       self.activation, rng, dtype)
             self.loss_curve_, self.t_ = [], 0
             self.validation_scores_ = [] if self.early_stopping else None
-        if not incremental or not hasattr(self, "optimizer_"):
-            self.optimizer_ = self._optimizer(batch)
+        optimizer = self._optimizer(batch)
+        if incremental and hasattr(self, "_optimizer_state"):   # partial_fit goes on
+            optimizer.load_state_dict(self._optimizer_state)
         score = None
         if self.early_stopping:
             X, X_val, Y, Y_val = self._split(X, Y, rng)
@@ -245,13 +246,14 @@ class _BaseMLP(_MLPParams):
                 f"Iteration {t.epoch + 1}, loss = {t.logs['loss']:.8f}")))
         loader = DataLoader(ArrayDataset(X, Y), batch_size=batch, shuffle=self.shuffle,
                             rng=rng)
-        trainer = Trainer(self.model_, self._loss(), self.optimizer_, callbacks)
+        trainer = Trainer(self.model_, self._loss(), optimizer, callbacks)
         try:
             history = trainer.fit(loader, 1 if incremental else self.max_iter)
         except FloatingPointError as err:
             raise ValueError(f"{who}: training diverged; lower learning_rate_init or "
                              f"scale the inputs ({err})") from err
         self._record(history, stopping, len(X))
+        self._optimizer_state = optimizer.state_dict()    # arrays: pickles as they are
         if not incremental and not stopping.stopped:
             warnings.warn(f"{who}: max_iter={self.max_iter} epochs reached and the "
                           f"stopping rule (tol={self.tol}, n_iter_no_change="

@@ -1,6 +1,7 @@
 """MLPClassifier and MLPRegressor: labels, outputs, units, dtypes, the fitted
 attributes, warm_start and partial_fit, the stopping rule, and the package
 without scikit-learn."""
+import pickle
 import subprocess
 import sys
 import warnings
@@ -183,10 +184,26 @@ def test_alpha_penalises_the_weights_not_the_biases(iris):
     X, y = iris
     est = MLPClassifier(alpha=3.0, batch_size=50, max_iter=1, random_state=0)
     est.fit(X, y)
-    decays = [g["weight_decay"] for g in est.optimizer_.param_groups]
-    assert decays == [3.0 / 50, 0.0]
-    weights, biases = (g["params"] for g in est.optimizer_.param_groups)
-    assert all(p.data.ndim == 2 for p in weights) and all(p.data.ndim == 1 for p in biases)
+    saved = est._optimizer_state["param_groups"]
+    assert [g["weight_decay"] for g in saved] == [3.0 / 50, 0.0]
+    weights, biases = (g["params"] for g in est._optimizer(50).param_groups)
+    assert [p.data.ndim for p in weights] == [2, 2]
+    assert [p.data.ndim for p in biases] == [1, 1]
+
+
+def test_partial_fit_goes_on_with_the_optimizers_state_also_after_pickling(iris):
+    X, y = iris
+    a = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    b = pickle.loads(pickle.dumps(a))
+    for est in (a, b):
+        est.partial_fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a._optimizer_state["state"][0]["step"] == 2          # Adam's step count
+    fresh = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    fresh._optimizer_state = None
+    del fresh._optimizer_state                                   # as if Adam restarted
+    fresh.partial_fit(X, y)
+    assert not np.allclose(fresh.predict_proba(X), a.predict_proba(X))
 
 
 @pytest.mark.parametrize("activation, layer", [("relu", ReLU), ("tanh", Tanh),
