@@ -310,3 +310,14 @@ def test_mlpbook_imports_without_scikit_learn_and_estimators_says_what_to_instal
                          check=True).stdout
     assert "mlpbook.estimators needs scikit-learn" in out
     assert "pip install 'mlpbook[sklearn]'" in out
+
+
+def test_scikit_learn_is_an_optional_extra_and_pinned_for_the_book_and_tests():
+    tomllib = pytest.importorskip("tomllib")
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[3]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert not any(d.startswith("scikit-learn") for d in project["dependencies"])
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("scikit-learn>=") for d in extras["sklearn"])
+    assert "scikit-learn==1.9.1" in extras["dev"] and "scikit-learn==1.9.1" in extras["book"]
