@@ -384,6 +384,7 @@ def grid_search(objective, grid, seed=0, mode="min"):
     (see `grid_points`). Each trial gets its own seed derived from `seed`. Returns a
     SearchResult."""
     seed, mode = _check_search(objective, seed, mode, "grid_search")
+    _grid_values(grid, "grid_search")
     return _run(objective, grid_points(grid), seed, mode, "grid_search")
 
 
@@ -393,6 +394,7 @@ def random_search(objective, space, n_trials, seed=0, mode="min"):
     so the same call gives the same result. Returns a SearchResult."""
     seed, mode = _check_search(objective, seed, mode, "random_search")
     n_trials = checks.integer(n_trials, "n_trials", "random_search", low=1)
+    _space_specs(space, "random_search")
     points = sample_points(space, n_trials, np.random.default_rng([seed, 1]))
     return _run(objective, points, seed, mode, "random_search")
 
@@ -436,7 +438,6 @@ def kfold_indices(n, k=5, shuffle=True, rng=None):
         train = np.sort(np.concatenate([order[:a], order[b:]]))
         folds.append((train, val))
     return folds
-
 
 # %% ../nbs/05g_tuning.ipynb #guards-kfold
 def _check_folds(n, k, shuffle, owner):
