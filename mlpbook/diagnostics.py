@@ -191,7 +191,8 @@ class ActivationStats(Callback):
     def series(self, name, key=None):
         """`series(layer, key)`: array of an activation statistic over the recorded
         steps (key "mean", "std", "dead"; "hist" has shape (steps, bins));
-        `series(param, "grad_norm" or "update_ratio")`: array over the recorded steps."""
+        `series(param, "grad_norm" or "update_ratio")`: array over the recorded
+        steps."""
         if key in ("grad_norm", "update_ratio"):
             table = self.grad_norms if key == "grad_norm" else self.update_ratios
             return np.array(_entry(table, name, "weight matrix", self))
@@ -213,19 +214,20 @@ def _names(modules):
 
 
 def _watched(model, names):
-    "[(name, module)] to watch: every activation, or the modules named (each must exist)."
+    "[(name, module)] to watch: every activation, or the modules named (all must exist)"
     found = list(_named_modules(model))
     if names is None:
         found = [(n, m) for n, m in found if isinstance(m, ACTIVATIONS)]
         if not found:
-            raise ValueError("ActivationStats found no layer to watch: the model has no "
-                             "activation layers (give modules=[names] to choose some)")
+            raise ValueError("ActivationStats found no layer to watch: the model has "
+                             "no activation layers (give modules=[names] to choose "
+                             "some)")
         return found
     known = dict(found)
     missing = [n for n in names if n not in known]
     if missing:
-        raise ValueError(f"ActivationStats: modules {missing} are not in the model; its "
-                         f"modules are {list(known)}")
+        raise ValueError(f"ActivationStats: modules {missing} are not in the model; "
+                         f"its modules are {list(known)}")
     return [(n, known[n]) for n in names]
 
 
@@ -264,8 +266,8 @@ def _plot_layers(stats, layers, axes):
     "The layers to draw: recorded ones, with at least one step, one Axes each."
     owner = "plot_colorful_dimension"
     if not isinstance(stats, ActivationStats):
-        raise TypeError(f"{owner}: stats must be an ActivationStats that recorded a fit, "
-                        f"got {type(stats).__name__}")
+        raise TypeError(f"{owner}: stats must be an ActivationStats that recorded a "
+                        f"fit, got {type(stats).__name__}")
     if not stats.steps:
         raise ValueError(f"{owner}: stats has recorded no training step yet")
     layers = list(stats.stats) if layers is None else _names(layers)

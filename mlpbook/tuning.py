@@ -79,8 +79,8 @@ def _finite_curve(lrs, losses, rule, owner):
     lrs = checks.floats(lrs, "lrs", owner)
     losses = checks.floats(losses, "losses", owner)
     if lrs.ndim != 1 or lrs.shape != losses.shape:
-        raise ValueError(f"{owner}: lrs and losses must be two sequences of one length, "
-                         f"got shapes {lrs.shape} and {losses.shape}")
+        raise ValueError(f"{owner}: lrs and losses must be two sequences of one "
+                         f"length, got shapes {lrs.shape} and {losses.shape}")
     if not (np.isfinite(lrs) & (lrs > 0)).all():
         raise ValueError(f"{owner}: every learning rate must be a finite number > 0")
     keep = np.isfinite(losses)
