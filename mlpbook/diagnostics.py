@@ -26,10 +26,10 @@ def activation_stats(a):
 
 
 def update_ratio(before, after):
-    """The relative size of one update of a weight array (eq. `eq-update-ratio`): for
-    two arrays of one shape, the weights before and after the step, the float
-    ||after - before|| / ||before|| in Frobenius norms, computed in float64; inf when
-    `before` is zero."""
+    """The relative size of one update of a weight array (the update-to-weight ratio
+    under "What to measure, and why"): for two arrays of one shape, the weights
+    before and after the step, the float ||after - before|| / ||before|| in Frobenius
+    norms, computed in float64; inf when `before` is zero."""
     before, after = _pair(before, after, "update_ratio")
     norm = np.linalg.norm(before)
     step = np.linalg.norm(after - before)
