@@ -47,16 +47,15 @@ def _indices(indices, n):
     if idx.dtype == bool:
         raise TypeError("Subset: indices is a boolean mask; pass the positions it "
                         "selects instead, Subset(dataset, np.flatnonzero(mask))")
-    if idx.size and not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(f"Subset: indices must be integer positions, got dtype "
-                        f"{idx.dtype} (such as {idx.ravel()[0].item()!r}); a float would "
-                        "be truncated")
-    if idx.ndim != 1:
-        raise ValueError(f"Subset: indices must be a 1-D sequence of positions, got "
-                         f"shape {idx.shape}")
-    outside = (idx < 0) | (idx >= n)
-    if outside.any():
-        raise ValueError(f"Subset: index {idx[outside][0]} is outside the dataset's "
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError("Subset: indices must be a 1-D sequence of integer positions "
+                        f"(a float would be truncated), got dtype {idx.dtype}, shape "
+                        f"{idx.shape}")
+    outside = np.flatnonzero((idx < 0) | (idx >= n))
+    if len(outside):
+        raise ValueError(f"Subset: index {idx[outside[0]]} is outside the dataset's "
                          f"{n} examples (positions 0..{n - 1})")
     return idx.astype(np.int64, copy=False)
 

@@ -9,24 +9,12 @@ import numbers
 import numpy as np
 
 from . import checks
+from .activations import _cached
 from .data import _generator
 from .layers import Module
 from .trainer import Callback
 
 # %% ../nbs/05e_regularization.ipynb #n05edrhp
-def _cached(module, name, grad_out):
-    """The start of a backward: (what forward kept in the attribute `name`, grad_out
-    checked as a float array). The cache is an array of the forward output's shape
-    or a tuple starting with one. It is taken with `Module._saved`, so a second
-    backward without a new forward raises RuntimeError naming the layer; a grad_out
-    of another shape raises ValueError and leaves the cache for a corrected call."""
-    kept = getattr(module, name, None)
-    if isinstance(kept, (np.ndarray, tuple)):   # else _saved says what is wrong
-        shape = (kept[0] if isinstance(kept, tuple) else kept).shape
-        grad_out = checks.grad_out(grad_out, shape, module)
-    return module._saved(name), grad_out
-
-
 def _inplace(inplace):
     if not isinstance(inplace, (bool, np.bool_)):
         raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} "
