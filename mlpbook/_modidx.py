@@ -165,6 +165,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'mlpbook.data.Subset.__init__': ('data.html#subset.__init__', 'mlpbook/data.py'),
                               'mlpbook.data.Subset.__len__': ('data.html#subset.__len__', 'mlpbook/data.py'),
                               'mlpbook.data._arrays': ('data.html#_arrays', 'mlpbook/data.py'),
+                              'mlpbook.data._as_array': ('data.html#_as_array', 'mlpbook/data.py'),
                               'mlpbook.data._batch_size': ('data.html#_batch_size', 'mlpbook/data.py'),
                               'mlpbook.data._collate_fn': ('data.html#_collate_fn', 'mlpbook/data.py'),
                               'mlpbook.data._dataset': ('data.html#_dataset', 'mlpbook/data.py'),

@@ -18,7 +18,7 @@ def _arrays(arrays):
     if not arrays:
         raise ValueError("ArrayDataset needs at least one array, e.g. "
                          "ArrayDataset(X, y)")
-    arrays = tuple(np.asarray(a) for a in arrays)
+    arrays = tuple(_as_array(a, i) for i, a in enumerate(arrays))
     for i, a in enumerate(arrays):
         if a.ndim == 0:
             raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); every "
@@ -28,6 +28,14 @@ def _arrays(arrays):
                              f"array {i} has {len(a)} (shapes {arrays[0].shape} and "
                              f"{a.shape})")
     return arrays
+
+
+def _as_array(a, i):
+    try:
+        return np.asarray(a)
+    except ValueError as err:                    # ragged lists of lists
+        raise ValueError(f"ArrayDataset: array {i} cannot be made an array: {err}") \
+            from None
 
 
 def _dataset(dataset, owner):
@@ -276,8 +284,9 @@ def random_split(dataset, lengths, rng=None, *, generator=None):
 def _fit_input(X):
     "A numeric (N, ...) array with N >= 1, for Standardize.fit."
     X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"Standardize.fit needs a numeric array, got dtype {X.dtype}")
+    if X.dtype.kind not in "iuf":
+        raise TypeError("Standardize.fit needs a numeric array of integers or floats, "
+                        f"got dtype {X.dtype}")
     if X.ndim < 1 or len(X) == 0:
         raise ValueError("Standardize.fit needs a non-empty (N, ...) array, "
                          f"got shape {X.shape}")
