@@ -217,18 +217,16 @@ class DataLoader:
         return n // B if self.drop_last else math.ceil(n / B)
 
     def __iter__(self):
-        """Yield one epoch of batches, the loop of `minibatches`.
-
-        With n = len(self.dataset) and B = self.batch_size, the epoch's order is a
-        new permutation of 0..n-1 drawn from self.rng when shuffling (a different
-        one each epoch), else 0, 1, ..., n-1. Batches are consecutive pieces of
-        that order, B examples each; the last is shorter when B does not divide n,
-        and is left out when self.drop_last. A dataset with `batched = True` is
-        indexed once per batch and its result yielded as is, e.g. (xb (b, ...),
-        yb (b, ...)): with a slice when not shuffling, so the batch is a view of
-        the arrays. Any other dataset is read example by example and the examples
-        stacked with self.collate_fn.
-        """
+        """Yield one epoch of batches, the loop of `minibatches`: with n =
+        len(self.dataset) and B = self.batch_size, the epoch's order is a new
+        permutation of 0..n-1 drawn from self.rng when self.shuffle (a different one
+        each epoch), else 0, 1, ..., n-1; the batches are consecutive pieces of that
+        order, B examples each, the last one shorter when B does not divide n and
+        left out when self.drop_last. A dataset with `batched = True` is indexed once
+        per batch, with a slice when not shuffling (so the batch is a view of its
+        arrays), and its result, e.g. (xb of shape (b, ...), yb of shape (b, ...)),
+        is yielded as is; any other dataset is read example by example and the
+        examples stacked with self.collate_fn."""
         n, B = len(self.dataset), self.batch_size
         stop = (n // B) * B if self.drop_last else n
         order = self.rng.permutation(n) if self.shuffle else None

@@ -158,16 +158,14 @@ def top_k_accuracy(y_true, scores, k=5):
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None, threshold=None):
-    """(C, C) integer counts M: M[i, j] is the number of examples of true class i
-    predicted as class j (rows: true class, columns: predicted class).
-
-    y_true, y_pred: any forms `accuracy` accepts. `_label_pair(y_true, y_pred,
-    "confusion_matrix", threshold, num_classes)` returns them checked: integer
-    labels t and p, arrays of shape (N,) with values in 0..C-1, and C, which is
-    num_classes, else the number of scored or one-hot classes, else the largest
-    label + 1. Every example is counted once (M.sum() == N), the result equals
-    plain_confusion_matrix(t, p, C), and it needs no Python loop over examples.
-    """
+    """(C, C) integer counts M, M[i, j] the number of examples of true class i
+    predicted as class j (rows: true class, columns: predicted class), equal to
+    plain_confusion_matrix(t, p, C) for the checked labels: `t, p, C =
+    _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)` gives
+    integer labels t and p of shape (N,) in 0..C-1 from any forms `accuracy` accepts,
+    and C (num_classes, else the number of scored or one-hot classes, else the
+    largest label + 1). Every example counts once (M.sum() == N), with no Python loop
+    over the examples."""
     t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)
     return np.bincount(t * C + p, minlength=C * C).reshape(C, C)
 
@@ -222,16 +220,13 @@ def rmse(y_true, y_pred):
 
 
 def r2_score(y_true, y_pred):
-    """Coefficient of determination, eq. (eq-regression-metrics); y_true and y_pred
-    both (N,) or both (N, k).
-
-    `_regression_pair(y_true, y_pred, "r2_score")` returns them checked: float64
-    arrays of one shape (NaN, inf and mismatched shapes raise ValueError). An (N, k)
-    pair is scored column by column and the k scores averaged (an (N,) pair is one
-    column, where the result equals plain_r2). A constant column (zero total sum of
-    squares) scores 1 if predicted exactly, else 0. Returns a Python float: 1 for a
-    perfect fit, 0 for predicting each column's mean, negative for worse.
-    """
+    """Coefficient of determination, eq. (eq-regression-metrics), of y_true and
+    y_pred, both of shape (N,) or both (N, k): `_regression_pair(y_true, y_pred,
+    "r2_score")` returns them checked, as float64 arrays of one shape; an (N, k) pair
+    is scored column by column and the k scores averaged (an (N,) pair is one column,
+    scored as plain_r2 scores it); a constant column (zero total sum of squares)
+    scores 1 if predicted exactly, else 0. Returns a Python float: 1 for a perfect
+    fit, 0 for predicting each column's mean, negative for worse."""
     y_true, y_pred = _regression_pair(y_true, y_pred, "r2_score")
     if y_true.ndim == 1:
         y_true, y_pred = y_true[:, None], y_pred[:, None]

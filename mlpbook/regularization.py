@@ -51,14 +51,13 @@ class Dropout(Module):
         self._mask = None
 
     def forward(self, x):
-        """x: an array of any shape (floats keep their dtype, integers become float64).
-
-        Training mode with p > 0: each entry is dropped independently with
-        probability p and the survivors are scaled by 1 / (1 - p), eq. (eq-dropout),
-        with a new mask drawn from self.rng at every call (p = 1 drops all). Keep the
-        scaled mask, an array of x's shape and dtype, in self._mask for backward.
-        Evaluation mode or p = 0: return x itself and keep a mask of ones. Returns an
-        array of x's shape and dtype (written into x when self.inplace)."""
+        """x: an array of any shape (floats keep their dtype, integers become
+        float64). In training mode with p > 0, drop each entry independently with
+        probability p and scale the survivors by 1 / (1 - p), eq. (eq-dropout), with
+        a new mask drawn from self.rng at every call (p = 1 drops all), and keep that
+        scaled mask, an array of x's shape and dtype, in self._mask for backward; in
+        evaluation mode, or with p = 0, return x itself and keep a mask of ones.
+        Returns an array of x's shape and dtype (written into x when self.inplace)."""
         x = checks.floats(x, "input", self)
         if not self.training or self.p == 0.0:
             self._mask = np.broadcast_to(np.ones((), x.dtype), x.shape)
