@@ -30,7 +30,7 @@ book: html pdf
 	@echo "Book: open _build/html/index.html (the PDF is _build/html/mlpbook.pdf)"
 
 # Every notebook is executed here, once. Wall-clock targets are asserted only when
-# MLPBOOK_BUILD=book (CONVENTIONS §9); elsewhere they are reported.
+# MLPBOOK_BUILD=book (CONTRIBUTING.md, rule 9); elsewhere they are reported.
 html: export MLPBOOK_BUILD = book
 html: export
 	$(JB) build --all -W -n --keep-going .
@@ -57,9 +57,8 @@ check-export: export
 check-clean: $(STAMP)
 	$(BIN)/python tools/check_clean.py nbs
 
-# The notebooks are not run under nbval any more: tests/test_notebooks_standalone.py runs
-# each one alone against the built wheel (MLPBOOK_BUILD=quick), the book build runs them
-# with MLPBOOK_BUILD=book, and that is all.
+# Notebooks run twice: tests/book/test_notebooks_standalone.py runs each one alone against
+# the built wheel (MLPBOOK_BUILD=quick), the book build runs them with MLPBOOK_BUILD=book.
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider --durations=25; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; fi; exit $$rc

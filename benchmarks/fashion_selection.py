@@ -14,7 +14,7 @@ helps.
 
 Results go to a JSON file, rewritten after every finished run; a second invocation skips
 the runs already in it (so the script can be stopped and resumed). The chapter renders a
-copy of this JSON; tests/test_fashion_mnist.py checks that copy equals the file.
+copy of this JSON; tests/book/test_fashion_selection.py checks that copy equals the file.
 
 Run (from the repository root, in the background at low priority; two single-threaded
 workers use both cores):

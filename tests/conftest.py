@@ -1,10 +1,34 @@
+"""Fixtures every test folder shares, and the place of the shared helpers.
+
+Tests live in tests/lib/<module>/ (the library), tests/book/ (the book's artefacts) and
+tests/package/ (the wheel). Files in different folders share names (each module has its
+own test_misuse.py), so pytest imports them with --import-mode=importlib (pyproject.toml)
+and needs no __init__.py files; in that mode no test folder is put on sys.path, so the
+helper modules of tests/helpers/ (nbrun: run a notebook in a fresh kernel) are put there
+here and imported by name: `import nbrun`.
+"""
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
 
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def spirals():
+    """Three interleaved spirals (100 points each), split 80/20 into training and
+    validation sets: the Trainer's and callbacks' small classification problem."""
+    from mlpbook.data import ArrayDataset, make_spirals, random_split
+    X, y = make_spirals(n_per_class=100, rng=0)
+    train, val = random_split(ArrayDataset(X, y), [0.8, 0.2], rng=1)
+    return train, val
 
 
 @pytest.fixture(scope="session")

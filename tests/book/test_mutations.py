@@ -1,0 +1,143 @@
+"""The reader's own code is what gets checked: a wrong central formula fails its chapter.
+
+Each `tests/book/mutations/<notebook stem>.json` lists mutations of `nbs/<stem>.ipynb`:
+
+    [{"name": "...", "find": "<exact code>", "replace": "<wrong code>", "expect": "<regex>"}]
+
+For each, a copy of the notebook with `find` replaced (it must occur exactly
+once in the code cells) is executed in an empty folder, and must stop at an
+error whose "<ExceptionName>: <message>" matches `expect`: a cell of the chapter
+notices the mistake and says what is wrong. Two mutants run at a time.
+"""
+import concurrent.futures
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import nbrun
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = sorted((ROOT / "tests" / "book" / "mutations").glob("*.json"))
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny_chapter.ipynb"
+FIXTURE_SPEC = ROOT / "tests" / "fixtures" / "mutations" / "tiny_chapter.json"
+KEYS = {"name", "find", "replace", "expect"}
+
+
+def load_spec(path):
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(spec, list) and spec, f"{path.name}: a non-empty list of mutations"
+    for m in spec:
+        assert set(m) == KEYS, f"{path.name}: each mutation has exactly the keys {sorted(KEYS)}, got {sorted(m)}"
+        re.compile(m["expect"])
+        assert m["find"] != m["replace"], f"{path.name}: {m['name']!r} changes nothing"
+    return spec
+
+
+def mutate(nb, mutation):
+    "A copy of `nb` with the mutation applied to the one code cell that contains `find`."
+    hits = sum(src.count(mutation["find"]) for src in nbrun.code_source(nb))
+    assert hits == 1, (f"mutation {mutation['name']!r}: `find` must occur exactly once in the code cells, "
+                       f"found {hits} times: {mutation['find']!r}")
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and mutation["find"] in src:
+            cell["source"] = src.replace(mutation["find"], mutation["replace"])
+    return nb
+
+
+def check_mutant(nb, mutation):
+    "Execute the mutant; raise AssertionError unless it fails with the expected message."
+    result = nbrun.execute(mutate(nb, mutation))
+    name = mutation["name"]
+    assert not result["ok"], f"mutation {name!r} ran without any error: no cell notices the mistake"
+    message = f"{result['ename']}: {result['evalue']}"
+    assert re.search(mutation["expect"], message), (
+        f"mutation {name!r} failed in cell {result['cell']} with\n  {message[:600]}\n"
+        f"which does not match {mutation['expect']!r}\n{result['traceback'][-1500:]}")
+    return result
+
+
+def _cases():
+    for path in SPECS:
+        nb_path = ROOT / "nbs" / f"{path.stem}.ipynb"
+        for m in load_spec(path):
+            yield pytest.param(nb_path, m, id=f"{path.stem}:{m['name']}")
+
+
+CASES = list(_cases())
+
+
+@pytest.fixture(scope="module")
+def mutant_results(request):
+    "Every selected mutant submitted at once, two at a time."
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    futures = {}
+    for item in request.session.items:
+        if getattr(item, "originalname", "") == "test_mutant_fails_with_a_readable_message":
+            nb_path, m = item.callspec.params["notebook"], item.callspec.params["mutation"]
+            nb = json.loads(nb_path.read_text(encoding="utf-8"))
+            futures[(nb_path.name, m["name"])] = pool.submit(nbrun.execute, mutate(nb, m))
+    yield futures
+    pool.shutdown(cancel_futures=True)
+
+
+# The central formulas of the book: a wrong backward, a missing bias correction, a dropped
+# 1/N, a wrong mask. Their chapters must carry mutation specs.
+CENTRAL = ["01_layers", "03_losses", "04_optimizers", "05e_regularization"]
+
+
+@pytest.mark.parametrize("stem", CENTRAL)
+def test_central_chapters_have_mutation_specs(stem):
+    path = ROOT / "tests" / "book" / "mutations" / f"{stem}.json"
+    assert path.exists(), f"no {path.relative_to(ROOT)}: add the chapter's mutations (CONTRIBUTING.md, rule 7)"
+    load_spec(path)
+
+
+def test_every_spec_names_a_notebook():
+    for path in SPECS:
+        assert (ROOT / "nbs" / f"{path.stem}.ipynb").exists(), f"{path.name}: no nbs/{path.stem}.ipynb"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook,mutation", CASES)
+def test_mutant_fails_with_a_readable_message(notebook, mutation, mutant_results):
+    result = mutant_results[(notebook.name, mutation["name"])].result()
+    print(f"{notebook.name} / {mutation['name']}: failed in cell {result.get('cell')} after {result['seconds']} s")
+    assert not result["ok"], f"mutation {mutation['name']!r} of {notebook.name} ran without any error"
+    message = f"{result['ename']}: {result['evalue']}"
+    assert re.search(mutation["expect"], message), (
+        f"mutation {mutation['name']!r} of {notebook.name} failed in cell {result['cell']} with\n"
+        f"  {message[:600]}\nwhich does not match {mutation['expect']!r}\n{result['traceback'][-1500:]}")
+
+
+# --- the harness itself, on a synthetic chapter ------------------------------------------------
+
+def test_harness_on_a_synthetic_chapter():
+    nb = json.loads(FIXTURE.read_text())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        clean = pool.submit(nbrun.execute, nb)
+        mutants = [pool.submit(check_mutant, nb, m) for m in load_spec(FIXTURE_SPEC)]
+        assert clean.result()["ok"], "the unmutated fixture must run"
+        for m in mutants:
+            m.result()
+
+
+def test_harness_rejects_bad_specs():
+    nb = json.loads(FIXTURE.read_text())
+    with pytest.raises(AssertionError, match="exactly once"):
+        mutate(nb, {"name": "absent", "find": "no such code", "replace": "x", "expect": "x"})
+    with pytest.raises(AssertionError, match="exactly once"):
+        mutate(nb, {"name": "twice", "find": "np.", "replace": "x", "expect": "x"})
+    harmless = {"name": "harmless", "find": "eps = 1e-6", "replace": "eps = 2e-6", "expect": "x"}
+    wrong = {"name": "wrong expect", "find": "return g * self.w", "replace": "return g",
+             "expect": "Scale\\.forward"}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(check_mutant, nb, harmless), pool.submit(check_mutant, nb, wrong)]
+    with pytest.raises(AssertionError, match="ran without any error"):             # a harmless change
+        runs[0].result()
+    with pytest.raises(AssertionError, match="does not match"):                    # the wrong message
+        runs[1].result()

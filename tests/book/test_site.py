@@ -1,0 +1,280 @@
+"""Browser tests of the built book: the pages a reader sees, in headless Chromium.
+
+They need `_build/html` (made by `make book`, which `make test` runs first) and
+Chromium; each is skipped with a message saying which is missing. The site is
+served on 127.0.0.1 so that it is read as a reader's browser would read it.
+"""
+import functools
+import html
+import http.server
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import threading
+
+import matplotlib.image
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+
+
+def _toc_files():
+    "Every file of _toc.yml, in book order (so a new chapter is tested without editing this list)."
+    import yaml
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    out = [toc["root"]]
+
+    def walk(entries):
+        for e in entries:
+            if "file" in e:
+                out.append(e["file"])
+            walk(e.get("sections", []))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    return out
+
+
+CHAPTERS = [f"{f}.html" for f in _toc_files() if f.startswith("nbs/") and f != "nbs/00_api"]
+OTHER_PAGES = ["intro.html", "notation.html", "glossary.html", "bibliography.html", "nbs/00_api.html"]
+# Pages whose figures the tests require; (page, minimum number of figures).
+FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
+           "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4, "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1,
+           "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3, "nbs/05e_regularization.html": 2, "nbs/05f_batchnorm.html": 1,
+           "nbs/06_fashion_mnist.html": 5}
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").exists():
+        pytest.skip(f"{SITE}/index.html is missing: run `make book` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+
+    class Quiet(handler.func):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=8000",
+             "--window-size=1280,900"]
+
+    def run(*args):
+        res = subprocess.run(flags + list(args), capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr[-2000:]
+        return res.stdout
+    return run
+
+
+def _visible_text(dom):
+    dom = re.sub(r"<(script|style|mjx-assistive-mml)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", dom))
+
+
+@functools.lru_cache(maxsize=None)
+def _dom(chromium, url):
+    return chromium("--dump-dom", url)
+
+
+# Pages that must contain typeset mathematics (a page without any, like the callbacks
+# section, is still checked for raw TeX and nbdev directives).
+MATH_PAGES = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
+              "nbs/03_losses.html", "nbs/04_optimizers.html", "nbs/05a_data.html", "nbs/05b_metrics.html",
+              "nbs/05e_regularization.html", "nbs/05f_batchnorm.html", "notation.html", "glossary.html"]
+
+
+def test_index_redirects_to_intro(site, chromium):
+    dom = _dom(chromium, f"{site}/index.html")
+    assert "What you will learn" in dom and "Layers" in dom   # landed on the intro, chapters in the sidebar
+
+
+@pytest.mark.parametrize("page", sorted(set(CHAPTERS + MATH_PAGES + OTHER_PAGES)))
+def test_page_renders_math_and_no_raw_markup(site, chromium, page):
+    assert (SITE / page).exists(), f"{page} was not built"
+    source = (SITE / page).read_text()
+    dom = _dom(chromium, f"{site}/{page}")
+    if page in MATH_PAGES:
+        assert 'class="math' in source, f"{page} was expected to contain mathematics"
+    if 'class="math' in source:
+        assert "mjx-container" in dom, f"MathJax did not typeset {page}"
+    text = _visible_text(dom)
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in text, f"raw TeX {raw!r} left in the text of {page}"
+    assert "#| export" not in text and "#| default_exp" not in text, f"nbdev directives shown on {page}"
+
+
+def test_mathjax_served_locally():
+    if not (SITE / "index.html").exists():
+        pytest.skip("no book built")
+    for page in MATH_PAGES:
+        text = (SITE / page).read_text()
+        assert re.search(r'src="(\.\./)?_static/mathjax/tex-chtml\.js', text), page
+        assert "cdn.jsdelivr" not in text, page
+    assert (SITE / "_static/mathjax/tex-chtml.js").stat().st_size > 100_000
+    assert (SITE / "_static/mathjax/output/chtml/fonts/woff-v2").is_dir()
+
+
+@pytest.mark.parametrize("page,count", FIGURES.items())
+def test_figures_present_and_non_empty(site, chromium, page, count):
+    dom = _dom(chromium, f"{site}/{page}")
+    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
+    assert len(images) >= count, f"{page}: expected at least {count} figures, found {images}"
+    for src in images:
+        path = (SITE / page).parent / src
+        assert path.exists(), f"{page}: figure {src} missing"
+        # Not blank: a drawn figure has ink on its white page (file size says little: a
+        # simple line drawing compresses to under 5 kB).
+        pixels = matplotlib.image.imread(path)
+        assert pixels.std() > 0.01, f"{page}: figure {src} is blank"
+    assert "<figcaption" in dom, f"{page}: figures have no captions"
+
+
+def test_screenshots_for_a_person(site, chromium):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for page in ("index.html", "nbs/01a_init.html"):
+        out = SHOTS / (page.replace("/", "_").replace(".html", ".png"))
+        chromium(f"--screenshot={out}", f"{site}/{page}")
+        assert out.exists() and out.stat().st_size > 10_000
+
+
+def _internal_links(page):
+    "(target file, fragment) for every relative link on a built page."
+    source = (SITE / page).read_text()
+    links = []
+    for href in re.findall(r'<a [^>]*href="([^"]+)"', source):
+        href = html.unescape(href)
+        if re.match(r"^[a-z]+:", href) or href.startswith("//"):
+            continue                                   # external (http:, mailto:, ...)
+        path, _, fragment = href.partition("#")
+        target = (SITE / page).parent / path if path else SITE / page
+        links.append((target.resolve(), fragment))
+    return links
+
+
+@pytest.mark.parametrize("page", CHAPTERS + OTHER_PAGES)
+def test_no_broken_internal_links(page):
+    if not (SITE / page).exists():
+        pytest.skip(f"{page} not built")
+    ids = {}
+    for target, fragment in _internal_links(page):
+        assert target.exists(), f"{page} links to missing {target.relative_to(SITE.resolve())}"
+        if fragment and target.suffix == ".html":
+            if target not in ids:
+                ids[target] = set(re.findall(r'id="([^"]+)"', target.read_text()))
+            assert fragment in ids[target], f"{page} links to #{fragment}, absent from {target.name}"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if p != "nbs/00_api.html"])
+def test_every_chapter_has_exercises_with_hidden_solutions(site, chromium, page):
+    "Solutions are <details class=\"solution\"> blocks (CONTRIBUTING.md, rule 3): closed, with a summary."
+    source = (SITE / page).read_text()
+    assert 'id="exercises"' in source, f"{page} has no Exercises section"
+    dom = _dom(chromium, f"{site}/{page}")
+    solutions = re.findall(r'<details\b[^>]*class="[^"]*\bsolution\b[^"]*"[^>]*>(.*?)</details>', dom, flags=re.S)
+    assert solutions, f"{page}: no <details class=\"solution\"> blocks"
+    assert not re.search(r'<details\b[^>]*class="[^"]*\bsolution\b[^"]*"[^>]*\bopen\b', dom), f"{page}: a solution is open"
+    for body in solutions:
+        assert re.search(r"<summary[^>]*>\s*Solution", body), f"{page}: a solution without <summary>Solution"
+
+
+def _repository_url():
+    import yaml
+    return (yaml.safe_load((ROOT / "_config.yml").read_text())["repository"].get("url") or "").strip()
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_download_and_honest_launch_buttons(page):
+    "A notebook download always; launch buttons only when _config.yml names the real repository."
+    if not (SITE / page).exists():
+        pytest.skip(f"{page} not built")
+    source = (SITE / page).read_text()
+    assert ".ipynb" in source and "download" in source.lower(), f"{page}: no notebook download"
+    url = _repository_url()
+    if url:
+        assert "mybinder.org" in source and "colab.research.google.com" in source, f"{page}: no launch buttons"
+        assert url in source, f"{page}: no link to {url}"
+    else:
+        for placeholder in ("mybinder.org", "colab.research.google.com", "github.com/mlpbook/mlpbook",
+                            "executablebooks/jupyter-book", "repository-button"):
+            assert placeholder not in source, f"{page}: {placeholder!r} shown while the book has no repository URL"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if p != "nbs/00_api.html"])
+def test_workbook_and_pdf_links(page):
+    "Each chapter with workbook tags links its workbook notebook; every chapter links the PDF."
+    if not (SITE / page).exists():
+        pytest.skip(f"{page} not built")
+    source = (SITE / page).read_text()
+    assert 'href="../mlpbook.pdf"' in source, f"{page}: no link to the PDF of the book"
+    stem = pathlib.Path(page).stem
+    notebook = json.loads((ROOT / "nbs" / f"{stem}.ipynb").read_text())
+    tagged = any(t.startswith("workbook:") for c in notebook["cells"] for t in c.get("metadata", {}).get("tags", []))
+    link = f'href="../workbook/{stem}.ipynb"'
+    if tagged:
+        assert link in source, f"{page}: no download link to its workbook"
+        assert "NotImplementedError" in (SITE / "workbook" / f"{stem}.ipynb").read_text()
+    else:
+        assert link not in source, f"{page}: links a workbook although no cell is tagged workbook:<name>"
+
+
+# --- figures drawn at the width they are shown (CONTRIBUTING.md, rule 8) -----------------------
+
+MEASURE = """<!doctype html><html><body style="margin:0">
+<iframe id="f" style="width:1280px;height:900px;border:0" src="PAGE"></iframe>
+<pre id="result">pending</pre>
+<script>
+document.getElementById("f").addEventListener("load", function () {
+  var doc = this.contentDocument, out = [];
+  var imgs = doc.querySelectorAll("article img, .bd-article img, main img");
+  imgs.forEach(function (img) {
+    var r = img.getBoundingClientRect();
+    out.push({src: img.getAttribute("src"), natural: img.naturalWidth, shown: r.width});
+  });
+  document.getElementById("result").textContent = JSON.stringify(out);
+});
+</script></body></html>"""
+MIN_SCALE = 0.6
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_figures_not_heavily_downscaled(site, chromium, page, tmp_path):
+    "Each figure is shown at >= 60% of its drawn width in a 1280-px window (text stays >= ~9 pt)."
+    measure = SITE / f"__measure_{pathlib.Path(page).stem}.html"
+    measure.write_text(MEASURE.replace("PAGE", page))
+    try:
+        dom = chromium("--dump-dom", f"{site}/{measure.name}")
+    finally:
+        measure.unlink()
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
+    assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
+    images = [i for i in json.loads(html.unescape(found.group(1))) if i["natural"] >= 200]
+    assert images or page not in FIGURES, f"{page}: no figure measured, {FIGURES[page]} expected"
+    bad = [f"{i['src']}: drawn {i['natural']} px, shown {i['shown']:.0f} px" for i in images
+           if i["shown"] < MIN_SCALE * i["natural"]]
+    assert not bad, f"{page}: figures shrunk below {MIN_SCALE:.0%} of their width (draw them narrower):\n" + "\n".join(bad)

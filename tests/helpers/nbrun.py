@@ -1,0 +1,80 @@
+"""Execute a notebook in a fresh kernel, in an empty temporary folder, stopping at the first error.
+
+Shared by the mutation and workbook tests. The kernel is the test environment's
+Python with the repository on PYTHONPATH (so later chapters import this
+checkout's `mlpbook`) and `MLPBOOK_BUILD=quick`. Each run is a subprocess, so
+several can run at once from threads.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_RUNNER = r"""
+import json, os, re, sys, tempfile
+import nbformat
+from jupyter_client import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+path, timeout = sys.argv[1], int(sys.argv[2])
+nb = nbformat.read(path, as_version=4)
+# IPC sockets, not TCP ports: kernels started at the same moment cannot race for a port.
+km = KernelManager(kernel_name="python3", transport="ipc",
+                   ip=os.path.join(os.path.dirname(os.path.abspath(path)), "kernel"))
+client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=120, kernel_name="python3",
+                        resources={"metadata": {"path": sys.argv[3]}})
+out = {"ok": True}
+try:
+    client.execute()
+except CellExecutionError as err:
+    index = next((i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"
+                  and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    out = {"ok": False, "ename": err.ename, "evalue": err.evalue, "cell": index,
+           "traceback": re.sub(r"\x1b\[[0-9;]*m", "", str(err))[-3000:]}
+print("RESULT " + json.dumps(out))
+"""
+
+
+def kernel_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                                                      if p and Path(p).resolve() != ROOT])
+    env.update(MLPBOOK_BUILD="quick", MPLBACKEND="agg", PYTHONDONTWRITEBYTECODE="1")
+    # Two runs share the cores (the mutation and workbook tests): one BLAS thread each,
+    # or their threads fight for the cores and every run slows down many times over.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env.update(extra)
+    return env
+
+
+def execute(nb, timeout=900):
+    """Run notebook `nb` (a dict); returns {"ok", "seconds"} and, on an error, the failing
+    cell's index, "ename", "evalue" and the traceback."""
+    with tempfile.TemporaryDirectory(prefix="mlpbook-nbrun-") as tmp:
+        tmp = Path(tmp)
+        work = tmp / "work"
+        work.mkdir()
+        path = tmp / "notebook.ipynb"
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        (tmp / "runner.py").write_text(_RUNNER)
+        start = time.perf_counter()
+        res = subprocess.run([sys.executable, str(tmp / "runner.py"), str(path), str(timeout), str(work)],
+                             cwd=work, env=kernel_env(), capture_output=True, text=True, timeout=timeout + 120)
+        lines = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
+        if not lines:
+            out = {"ok": False, "ename": "RunnerError", "evalue": res.stderr[-3000:], "cell": None,
+                   "traceback": res.stderr[-3000:]}
+        else:
+            out = json.loads(lines[-1][len("RESULT "):])
+        out["seconds"] = round(time.perf_counter() - start, 1)
+        return out
+
+
+def code_source(nb):
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in nb["cells"] if c["cell_type"] == "code"]
