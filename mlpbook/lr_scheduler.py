@@ -120,7 +120,10 @@ class LRScheduler:
         else:
             self.last_epoch = epoch
             lrs = self._get_closed_form_lr()
-        for i, lr in enumerate(lrs):          # checked before any group changes
+        lrs = list(lrs)
+        for i, (lr, base) in enumerate(zip(lrs, self.base_lrs)):
+            if isinstance(lr, numbers.Real) and -1e-12 * base <= lr < 0:
+                lrs[i] = lr = 0.0             # rounding of a schedule that reaches 0
             if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr >= 0):
                 self.last_epoch = before
                 raise ValueError(
@@ -697,7 +700,7 @@ class SequentialLR(_Composition):
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
         for leaf in _leaves(schedulers):   # each took its first step when built: undo
-            leaf.last_epoch -= 1
+            leaf.last_epoch = max(-1, leaf.last_epoch - 1)       # (once, if nested)
         self.last_epoch = last_epoch + 1
         first = schedulers[bisect.bisect_right(milestones, 0)]
         first._start()

@@ -90,17 +90,19 @@ class Optimizer:
                           UserWarning, stacklevel=3)
         self.param_groups.append(group)
 
-    def _check_group(self, group):
-        "Validate a group's hyper-parameters (a ValueError naming the bad one)."
+    def _check_group(self, group, owner):
+        """Validate a group's hyper-parameters: an error that starts with `owner` and
+        names the bad one."""
 
     _FLAGS = ("nesterov", "maximize", "amsgrad", "centered", "decoupled_weight_decay")
 
-    def _validate(self, group):
+    def _validate(self, group, owner=None):
         "Switches must be bools (amsgrad='False' is truthy), then `_check_group`."
+        owner = owner or type(self).__name__
         for key in self._FLAGS:
             if key in group:
-                checks.flag(group[key], key, type(self).__name__)
-        self._check_group(group)
+                checks.flag(group[key], key, owner)
+        self._check_group(group, owner)
 
     def zero_grad(self):
         "Set every gradient to zero, in place (torch's default sets them to None)."
@@ -120,11 +122,11 @@ class Optimizer:
         the first parameter changes, so a step either updates everything or nothing."""
         loss = None if closure is None else closure()
         owner = f"{type(self).__name__}.step"
-        for group in self.param_groups:      # a scheduler or a user may have set them
-            self._validate(group)
+        for i, group in enumerate(self.param_groups):   # a scheduler or a user may
+            self._validate(group, f"{owner} (param_groups[{i}])")   # have changed them
         params = [p for g in self.param_groups for p in g["params"]]
         for i, p in enumerate(params):
-            _check_parameter(p, self.state.get(p), owner, i)
+            _check_parameter(p, self.state, owner, i)
         self._opt_called = True              # torch's flag: this optimizer has stepped
         for group in self.param_groups:
             if self.group_stepper is not None:
@@ -188,7 +190,7 @@ class Optimizer:
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
                              f"the optimizer has {len(self.param_groups)}")
         hypers = []
-        for saved, group in zip(groups, self.param_groups):
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
             if not isinstance(saved, dict) or "params" not in saved:
                 raise TypeError(f"{owner}: each saved parameter group must be a dict "
                                 f"with the key 'params', got {saved!r:.80}")
@@ -205,7 +207,7 @@ class Optimizer:
             hyper = {k: v for k, v in saved.items() if k != "params"}
             if "betas" in hyper and isinstance(hyper["betas"], list):   # from JSON
                 hyper["betas"] = tuple(hyper["betas"])
-            self._validate({**group, **hyper})
+            self._validate({**group, **hyper}, f"{owner} (param_groups[{i}])")
             hypers.append(hyper)
         params = [p for g in self.param_groups for p in g["params"]]
         new_state = {}
@@ -234,9 +236,9 @@ class Optimizer:
 _UNCHANGED = "; nothing was updated"
 
 
-def _check_parameter(p, state, owner, i):
+def _check_parameter(p, states, owner, i):
     """What a step needs of parameter number `i`: writable floating-point data, a grad
-    of real numbers of the same shape, and state arrays of that shape too."""
+    of real numbers of the same shape, and state arrays (`states[p]`) of that shape."""
     if not isinstance(p, Parameter):
         raise TypeError(f"{owner}: parameter {i} is a {type(p).__name__}, not a "
                         f"Parameter{_UNCHANGED}")
@@ -253,7 +255,7 @@ def _check_parameter(p, state, owner, i):
                         f"{type(grad).__name__}{_UNCHANGED}")
     checks.real_array(grad, f"parameter {i}'s grad", owner)
     checks.shape(grad, data.shape, f"parameter {i}'s grad", owner, hint=_UNCHANGED)
-    for key, value in (state or {}).items():
+    for key, value in (states.get(p) or {}).items():
         if isinstance(value, np.ndarray) and value.shape != data.shape:
             raise ValueError(f"{owner}: the state '{key}' of parameter {i} has shape "
                              f"{value.shape}, but the parameter now has shape "
@@ -359,8 +361,8 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    def _check_group(self, group):
-        name = type(self).__name__
+    def _check_group(self, group, owner):
+        name = owner
         checks.number(group["lr"], "lr", name, low=0)
         checks.number(group["momentum"], "momentum", name, low=0)
         checks.number(group["dampening"], "dampening", name)
@@ -421,8 +423,8 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value, eps=eps,
             maximize=maximize))
 
-    def _check_group(self, group):
-        name = type(self).__name__
+    def _check_group(self, group, owner):
+        name = owner
         for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value",
                     "eps"):
             checks.number(group[key], key, name, low=0)
@@ -495,8 +497,8 @@ class RMSProp(Optimizer):
                                       weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
-    def _check_group(self, group):
-        name = type(self).__name__
+    def _check_group(self, group, owner):
+        name = owner
         for key in ("lr", "eps", "momentum", "weight_decay"):
             checks.number(group[key], key, name, low=0)
         checks.number(group["alpha"], "alpha", name, low=0, high=1)
@@ -574,8 +576,8 @@ class Adam(Optimizer):
                                       maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _check_group(self, group):
-        name = type(self).__name__
+    def _check_group(self, group, owner):
+        name = owner
         for key in ("lr", "eps", "weight_decay"):
             checks.number(group[key], key, name, low=0)
         betas = group["betas"]
