@@ -41,8 +41,7 @@ class LRScheduler:
 
     def __init__(self, optimizer, last_epoch=-1):
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer, name)
         checks.integer(last_epoch, "last_epoch", name, low=-1)
         self._check_hyper(name, self.__dict__)
         _check_lrs(optimizer, name)
@@ -167,7 +166,11 @@ class LRScheduler:
         return lambda: self.__dict__.update(state)
 
     def _from_saved(self, state):
-        "A loaded state made whole again (JSON turns some types into others)."
+        """A loaded state made whole again: JSON writes the integer keys of a Counter
+        (MultiStepLR's milestones) as strings, and they are read back as integers."""
+        for key, own in self.__dict__.items():
+            if isinstance(own, Counter) and isinstance(state.get(key), dict):
+                state[key] = Counter({_epoch_key(k): v for k, v in state[key].items()})
         return state
 
 
@@ -205,6 +208,87 @@ def _check_state_keys(scheduler, state_dict):
                          f"unexpected keys {sorted(theirs - own)}; was it saved from "
                          f"another scheduler class than {name}?")
 
+
+def _epoch_key(key):
+    "An epoch used as a dict key: an int, or the string of one (after JSON)."
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    return key
+
+
+def _epoch_list(epochs, name, owner):
+    "A list of epochs (integers >= 0), such as MultiStepLR's milestones."
+    if isinstance(epochs, (str, dict)) or not hasattr(epochs, "__iter__"):
+        raise TypeError(f"{owner}: {name} must be a list of epochs (integers), got "
+                        f"{type(epochs).__name__} {epochs!r}")
+    return [checks.integer(e, f"{name}[{i}]", owner, low=0)
+            for i, e in enumerate(epochs)]
+
+
+def _check_epoch_counts(counts, name, owner):
+    "A dict {epoch: how many times it counts} (a Counter), epochs >= 0, counts >= 1."
+    if not isinstance(counts, dict):
+        raise TypeError(f"{owner}: {name} must be a dict {{epoch: count}}, got "
+                        f"{type(counts).__name__}")
+    for epoch, count in counts.items():
+        checks.integer(epoch, f"an epoch of {name}", owner, low=0)
+        checks.integer(count, f"the count of {name} {epoch}", owner, low=1)
+
+
+def _check_optimizer(optimizer, owner):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+
+
+# --- ReduceLROnPlateau's checks ---------------------------------------------------
+def _min_lrs(min_lr, optimizer, owner):
+    """ReduceLROnPlateau's floors: (the default for groups added later, or None when
+    `min_lr` is a list, which must hold one value per group; the list of floors)."""
+    groups = len(optimizer.param_groups)
+    if isinstance(min_lr, (list, tuple)):
+        if len(min_lr) != groups:
+            raise ValueError(f"{owner}: expected {groups} min_lrs, got {len(min_lr)}")
+        return None, list(min_lr)
+    return min_lr, [min_lr] * groups
+
+
+def _check_plateau_hyper(owner, h):
+    checks.one_of(h["mode"], "mode", owner, ("min", "max"))
+    checks.one_of(h["threshold_mode"], "threshold_mode", owner, ("rel", "abs"))
+    checks.number(h["factor"], "factor", owner, low=0, high=1, low_open=True,
+                  high_open=True)
+    checks.integer(h["patience"], "patience", owner, low=0)
+    checks.integer(h["cooldown"], "cooldown", owner, low=0)
+    checks.number(h["threshold"], "threshold", owner, low=0)
+    checks.number(h["eps"], "eps", owner, low=0)
+    if h["default_min_lr"] is not None:
+        checks.number(h["default_min_lr"], "min_lr", owner, low=0)
+    for i, m in enumerate(h["min_lrs"]):
+        checks.number(m, f"min_lr[{i}]", owner, low=0)
+
+
+def _check_plateau_state(owner, state, groups):
+    "A saved ReduceLROnPlateau state: its hyper-parameters and its counters."
+    _check_plateau_hyper(owner, state)
+    best = state["best"]
+    if not isinstance(best, numbers.Real) or isinstance(best, bool):
+        raise TypeError(f"{owner}: best must be a number, got {best!r}")
+    for key in ("num_bad_epochs", "cooldown_counter", "last_epoch"):
+        checks.integer(state[key], key, owner, low=0)
+    _check_lr_list(state["_last_lr"], "_last_lr", owner, groups)
+
+
+def _metric(metrics, owner):
+    "The monitored value as a float: a number, or an array holding one."
+    if hasattr(metrics, "size") and getattr(metrics, "size", 0) == 1 \
+            and hasattr(metrics, "item"):
+        metrics = metrics.item()
+    if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
+        raise TypeError(f"{owner}: metrics must be a number (the monitored value, "
+                        f"such as the validation loss), got "
+                        f"{type(metrics).__name__} {metrics!r:.60}")
+    return float(metrics)
+
 # %% ../nbs/04a_schedules.ipynb #31d62bf0
 def _check_gamma(gamma, owner):
     checks.number(gamma, "gamma", owner, low=0, low_open=True)
@@ -240,31 +324,14 @@ class MultiStepLR(LRScheduler):
     "lr = base_lr * gamma ** (number of milestones <= epoch); repeats count twice."
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        name = type(self).__name__
-        if isinstance(milestones, (str, dict)) or not hasattr(milestones, "__iter__"):
-            raise TypeError(f"{name}: milestones must be a list of epochs (integers), "
-                            f"got {type(milestones).__name__} {milestones!r}")
-        milestones = [checks.integer(m, f"milestones[{i}]", name, low=0)
-                      for i, m in enumerate(milestones)]
-        self.milestones, self.gamma = Counter(milestones), gamma
+        epochs = _epoch_list(milestones, "milestones", type(self).__name__)
+        self.milestones, self.gamma = Counter(epochs), gamma
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _check_hyper(owner, h):
-        for m, count in h["milestones"].items():
-            checks.integer(m, "a milestone", owner, low=0)
-            checks.integer(count, f"the count of milestone {m}", owner, low=1)
+        _check_epoch_counts(h["milestones"], "milestones", owner)
         _check_gamma(h["gamma"], owner)
-
-    def _from_saved(self, state):
-        "JSON writes the milestones' epochs as strings: read them back as integers."
-        milestones = state["milestones"]
-        if not isinstance(milestones, dict):
-            raise TypeError(f"{type(self).__name__}.load_state_dict: milestones must "
-                            "be a dict {epoch: count}, got "
-                            f"{type(milestones).__name__}")
-        state["milestones"] = Counter({_epoch_key(k): v for k, v in milestones.items()})
-        return state
 
     def get_lr(self):
         if self.last_epoch not in self.milestones:
@@ -275,13 +342,6 @@ class MultiStepLR(LRScheduler):
     def _get_closed_form_lr(self):
         n = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
         return [b * self.gamma ** n for b in self.base_lrs]
-
-
-def _epoch_key(key):
-    "An epoch used as a dict key: an int, or the string of one (after JSON)."
-    if isinstance(key, str) and key.strip().isdigit():
-        return int(key)
-    return key
 
 
 class ExponentialLR(LRScheduler):
@@ -437,17 +497,9 @@ class ReduceLROnPlateau:
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"{name}: expected {len(optimizer.param_groups)} "
-                                 f"min_lrs, got {len(min_lr)}")
-            default_min_lr, min_lrs = None, list(min_lr)
-        else:
-            default_min_lr, min_lrs = min_lr, [min_lr] * len(optimizer.param_groups)
+        _check_optimizer(optimizer, name)
         self.optimizer = optimizer
-        self.default_min_lr, self.min_lrs = default_min_lr, min_lrs
+        self.default_min_lr, self.min_lrs = _min_lrs(min_lr, optimizer, name)
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.eps = cooldown, eps
@@ -459,20 +511,7 @@ class ReduceLROnPlateau:
         self.last_epoch = 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.one_of(h["mode"], "mode", owner, ("min", "max"))
-        checks.one_of(h["threshold_mode"], "threshold_mode", owner, ("rel", "abs"))
-        checks.number(h["factor"], "factor", owner, low=0, high=1, low_open=True,
-                      high_open=True)
-        checks.integer(h["patience"], "patience", owner, low=0)
-        checks.integer(h["cooldown"], "cooldown", owner, low=0)
-        checks.number(h["threshold"], "threshold", owner, low=0)
-        checks.number(h["eps"], "eps", owner, low=0)
-        if h["default_min_lr"] is not None:
-            checks.number(h["default_min_lr"], "min_lr", owner, low=0)
-        for i, m in enumerate(h["min_lrs"]):
-            checks.number(m, f"min_lr[{i}]", owner, low=0)
+    _check_hyper = staticmethod(_check_plateau_hyper)
 
     def is_better(self, current, best):
         if self.mode == "min" and self.threshold_mode == "rel":
@@ -539,27 +578,8 @@ class ReduceLROnPlateau:
         owner = f"{type(self).__name__}.load_state_dict"
         _check_state_keys(self, state_dict)
         state = copy.deepcopy(dict(state_dict))
-        self._check_hyper(owner, state)
-        best = state["best"]
-        if not isinstance(best, numbers.Real) or isinstance(best, bool):
-            raise TypeError(f"{owner}: best must be a number, got {best!r}")
-        for key in ("num_bad_epochs", "cooldown_counter", "last_epoch"):
-            checks.integer(state[key], key, owner, low=0)
-        _check_lr_list(state["_last_lr"], "_last_lr", owner,
-                       len(self.optimizer.param_groups))
+        _check_plateau_state(owner, state, len(self.optimizer.param_groups))
         self.__dict__.update(state)
-
-
-def _metric(metrics, owner):
-    "The monitored value as a float: a number, or an array holding one."
-    if hasattr(metrics, "size") and getattr(metrics, "size", 0) == 1 \
-            and hasattr(metrics, "item"):
-        metrics = metrics.item()
-    if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
-        raise TypeError(f"{owner}: metrics must be a number (the monitored value, "
-                        f"such as the validation loss), got "
-                        f"{type(metrics).__name__} {metrics!r:.60}")
-    return float(metrics)
 
 # %% ../nbs/04a_schedules.ipynb #3b0e05ed
 def _check_schedulers(owner, optimizer, schedulers):

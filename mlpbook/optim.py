@@ -295,6 +295,15 @@ def _state_value(value, key, p, where):
         raise TypeError(f"{where} must be an integer >= 0, got {value!r}")
     return value
 
+
+def _check_betas(betas, owner):
+    "Adam's betas: a pair of numbers in [0, 1), returned as a tuple."
+    if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        checks.number(beta, f"betas[{i}]", owner, low=0, high=1, high_open=True)
+    return tuple(betas)
+
 # %% ../nbs/04_optimizers.ipynb #8a353583
 def _grad_term(param, grad, weight_decay, maximize, out):
     """The gradient term every update starts from, without touching `grad`:
@@ -362,13 +371,12 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _check_group(self, group, owner):
-        name = owner
-        checks.number(group["lr"], "lr", name, low=0)
-        checks.number(group["momentum"], "momentum", name, low=0)
-        checks.number(group["dampening"], "dampening", name)
-        checks.number(group["weight_decay"], "weight_decay", name, low=0)
+        checks.number(group["lr"], "lr", owner, low=0)
+        checks.number(group["momentum"], "momentum", owner, low=0)
+        checks.number(group["dampening"], "dampening", owner)
+        checks.number(group["weight_decay"], "weight_decay", owner, low=0)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"{name}: Nesterov momentum requires a momentum and zero "
+            raise ValueError(f"{owner}: Nesterov momentum requires a momentum and zero "
                              f"dampening, got momentum={group['momentum']}, "
                              f"dampening={group['dampening']}")
 
@@ -424,10 +432,9 @@ class Adagrad(Optimizer):
             maximize=maximize))
 
     def _check_group(self, group, owner):
-        name = owner
         for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value",
                     "eps"):
-            checks.number(group[key], key, name, low=0)
+            checks.number(group[key], key, owner, low=0)
 
     def update(self, p, group, state):
         if not state:
@@ -498,10 +505,9 @@ class RMSProp(Optimizer):
                                       centered=centered, maximize=maximize))
 
     def _check_group(self, group, owner):
-        name = owner
         for key in ("lr", "eps", "momentum", "weight_decay"):
-            checks.number(group[key], key, name, low=0)
-        checks.number(group["alpha"], "alpha", name, low=0, high=1)
+            checks.number(group[key], key, owner, low=0)
+        checks.number(group["alpha"], "alpha", owner, low=0, high=1)
 
     def update(self, p, group, state):
         if not state:
@@ -577,16 +583,9 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_group(self, group, owner):
-        name = owner
         for key in ("lr", "eps", "weight_decay"):
-            checks.number(group[key], key, name, low=0)
-        betas = group["betas"]
-        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got "
-                             f"{betas!r}")
-        for i, beta in enumerate(betas):
-            checks.number(beta, f"betas[{i}]", name, low=0, high=1, high_open=True)
-        group["betas"] = tuple(betas)
+            checks.number(group[key], key, owner, low=0)
+        group["betas"] = _check_betas(group["betas"], owner)
 
     def update(self, p, group, state):
         if not state:
