@@ -28,7 +28,7 @@ class LRScheduler:
     derives; on its own a schedule gives the same sequence either way.
 
     A subclass sets its hyper-parameters as attributes before calling this
-    constructor and checks them in `_check_hyper`, which runs at construction, at
+    constructor and lists their checks in `_hyper`; they run at construction, at
     every `step()` and on a state dict being loaded: a scheduler checks everything
     first and changes the optimizer after, so a call that fails changes nothing.
 
@@ -60,9 +60,12 @@ class LRScheduler:
         self.last_epoch = last_epoch
         self._initial_step()
 
-    @staticmethod
-    def _check_hyper(owner, h):
+    _hyper = {}           # name -> check(value, name, owner) of each hyper-parameter
+
+    def _check_hyper(self, owner, h):
         "Check the hyper-parameters in the dict `h` (attributes or a state dict)."
+        for name, check in self._hyper.items():
+            check(h[name], name, owner)
 
     def _initial_step(self):
         "The step a scheduler takes when it is built: to epoch 0, chainable."
@@ -172,6 +175,20 @@ class LRScheduler:
             if isinstance(own, Counter) and isinstance(state.get(key), dict):
                 state[key] = Counter({_epoch_key(k): v for k, v in state[key].items()})
         return state
+
+
+def _integer(low):
+    "A check: an integer >= low."
+    return lambda value, name, owner: checks.integer(value, name, owner, low=low)
+
+
+def _number(low, high=math.inf, **open_ends):
+    "A check: a finite number in [low, high] (ends open as `low_open`, `high_open`)."
+    return lambda value, name, owner: checks.number(value, name, owner, low=low,
+                                                    high=high, **open_ends)
+
+
+_positive = _number(0, low_open=True)
 
 
 def _check_lrs(optimizer, owner, expected=None):
@@ -290,21 +307,14 @@ def _metric(metrics, owner):
     return float(metrics)
 
 # %% ../nbs/04a_schedules.ipynb #31d62bf0
-def _check_gamma(gamma, owner):
-    checks.number(gamma, "gamma", owner, low=0, low_open=True)
-
-
 class StepLR(LRScheduler):
     "lr = base_lr * gamma ** (epoch // step_size): times gamma every step_size epochs."
+
+    _hyper = dict(step_size=_integer(1), gamma=_positive)
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.integer(h["step_size"], "step_size", owner, low=1)
-        _check_gamma(h["gamma"], owner)
 
     def get_lr(self):
         """Each group's lr for epoch `self.last_epoch` (0, 1, ...), a list of floats,
@@ -323,15 +333,12 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     "lr = base_lr * gamma ** (number of milestones <= epoch); repeats count twice."
 
+    _hyper = dict(milestones=_check_epoch_counts, gamma=_positive)
+
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         epochs = _epoch_list(milestones, "milestones", type(self).__name__)
         self.milestones, self.gamma = Counter(epochs), gamma
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        _check_epoch_counts(h["milestones"], "milestones", owner)
-        _check_gamma(h["gamma"], owner)
 
     def get_lr(self):
         if self.last_epoch not in self.milestones:
@@ -347,13 +354,11 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     "lr = base_lr * gamma ** epoch."
 
+    _hyper = dict(gamma=_positive)
+
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        _check_gamma(h["gamma"], owner)
 
     def get_lr(self):
         if self._is_initial:
@@ -367,14 +372,11 @@ class ExponentialLR(LRScheduler):
 class ConstantLR(LRScheduler):
     "lr = base_lr * factor for the first total_iters epochs, then base_lr."
 
+    _hyper = dict(factor=_number(0, 1, low_open=True), total_iters=_integer(1))
+
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.number(h["factor"], "factor", owner, low=0, high=1, low_open=True)
-        checks.integer(h["total_iters"], "total_iters", owner, low=1)
 
     def get_lr(self):
         if self.last_epoch == 0:
@@ -392,18 +394,14 @@ class LinearLR(LRScheduler):
     """lr = base_lr * factor, the factor moving linearly from start_factor to end_factor
     over total_iters epochs (a warm-up when start_factor < end_factor)."""
 
+    _hyper = dict(start_factor=_number(0, 1, low_open=True), end_factor=_number(0, 1),
+                  total_iters=_integer(1))
+
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.number(h["start_factor"], "start_factor", owner, low=0, high=1,
-                      low_open=True)
-        checks.number(h["end_factor"], "end_factor", owner, low=0, high=1)
-        checks.integer(h["total_iters"], "total_iters", owner, low=1)
 
     def get_lr(self):
         """Each group's lr for epoch `self.last_epoch`, a list of floats, from the
@@ -427,14 +425,11 @@ class LinearLR(LRScheduler):
 class PolynomialLR(LRScheduler):
     "lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."
 
+    _hyper = dict(total_iters=_integer(1), power=_number(0))
+
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters, self.power = total_iters, power
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.integer(h["total_iters"], "total_iters", owner, low=1)
-        checks.number(h["power"], "power", owner, low=0)
 
     def get_lr(self):
         t, n = self.last_epoch, self.total_iters
@@ -454,14 +449,11 @@ class CosineAnnealingLR(LRScheduler):
     (closed form; periodic beyond T_max, as torch). Stepped in torch's recursive form,
     so it composes with other schedulers and follows a change of T_max or eta_min."""
 
+    _hyper = dict(T_max=_integer(1), eta_min=_number(0))
+
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _check_hyper(owner, h):
-        checks.integer(h["T_max"], "T_max", owner, low=1)
-        checks.number(h["eta_min"], "eta_min", owner, low=0)
 
     def get_lr(self):
         t, T, lo = self.last_epoch, self.T_max, self.eta_min
