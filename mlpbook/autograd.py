@@ -29,7 +29,8 @@ def unbroadcast(grad, shape):
         return grad
     lead = grad.ndim - len(shape)                   # axes broadcasting put in front
     grad = grad.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    stretched = tuple(i for i, n in enumerate(shape)        # axes of size 1, stretched
+                      if n == 1 and grad.shape[i] != 1)
     return grad.sum(axis=stretched, keepdims=True)
 
 # %% ../nbs/09_autograd.ipynb #ag-tensor
@@ -115,7 +116,7 @@ class Tensor:
         return self.data.item()
 
     @property
-    def grad_fn(self): return self._ctx      # the recorded operation; None for a leaf
+    def grad_fn(self): return self._ctx      # how it was made; None for a leaf
     @property
     def is_leaf(self): return self._ctx is None
     @property
@@ -275,7 +276,8 @@ class Div(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return unbroadcast(grad / b, a.shape), unbroadcast(-grad * a / (b * b), b.shape)
+        da, db = grad / b, -grad * a / (b * b)
+        return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
 
 
 class Pow(Function):
@@ -387,15 +389,17 @@ class MatMul(Function):
         """
         a, b = ctx.saved_tensors
         shape_a, shape_b = a.shape, b.shape
-        if b.ndim == 1:                         # a vector b is a one-column matrix
+        if b.ndim == 1:                         # a vector b: a one-column matrix
             b, grad = b[:, None], grad[..., None]
-        if a.ndim == 1:                         # a vector a is a one-row matrix
+        if a.ndim == 1:                         # a vector a: a one-row matrix
             a, grad = a[None, :], grad[..., None, :]
         da = db = None
-        if ctx.needs_input_grad[0]:             # G B^T
-            da = unbroadcast(grad @ np.swapaxes(b, -1, -2), a.shape).reshape(shape_a)
-        if ctx.needs_input_grad[1]:             # A^T G
-            db = unbroadcast(np.swapaxes(a, -1, -2) @ grad, b.shape).reshape(shape_b)
+        if ctx.needs_input_grad[0]:
+            da = grad @ np.swapaxes(b, -1, -2)                  # G B^T
+            da = unbroadcast(da, a.shape).reshape(shape_a)
+        if ctx.needs_input_grad[1]:
+            db = np.swapaxes(a, -1, -2) @ grad                  # A^T G
+            db = unbroadcast(db, b.shape).reshape(shape_b)
         return da, db
 
 
@@ -530,7 +534,7 @@ def backward(tensor, gradient=None, retain_graph=False):
         if t.is_leaf:
             continue
         ctx = t._ctx
-        input_grads = _check_vjp(ctx, ctx.fn.backward(ctx, grad))
+        input_grads = _run_rule(ctx, grad)     # ctx.fn.backward(ctx, grad), checked
         for x, g in zip(ctx.inputs, input_grads):
             if not x.requires_grad:
                 continue
@@ -548,17 +552,18 @@ def _as_array(data):
         raise TypeError("Tensor: data is already a Tensor; use t.detach() for a new "
                         "leaf with the same data")
     data = np.asarray(data)
-    if not (np.issubdtype(data.dtype, np.number) or data.dtype == bool) \
-            or np.issubdtype(data.dtype, np.complexfloating):
+    if data.dtype.kind not in "biuf":              # bool, integers, floats
         raise TypeError(f"Tensor: data must hold real numbers, got dtype {data.dtype}")
     return data
 
 
 def _check_requires_grad(data, requires_grad):
+    if requires_grad is False:                     # the common case, checked first
+        return False
     if not isinstance(requires_grad, (bool, np.bool_)):
         raise TypeError(f"Tensor: requires_grad must be True or False, got "
                         f"{requires_grad!r}")
-    if requires_grad and not np.issubdtype(data.dtype, np.floating):
+    if requires_grad and data.dtype.kind != "f":
         raise TypeError(f"Tensor: only floating-point tensors can require gradients, "
                         f"got dtype {data.dtype} (use data.astype(np.float64))")
     return bool(requires_grad)
@@ -619,10 +624,19 @@ def _start_gradient(tensor, gradient):
     return gradient.astype(tensor.dtype, copy=False)
 
 
-def _check_vjp(ctx, grads):
-    """The gradients a Function's backward returned, as a tuple: one per input, of
-    that input's shape wherever the input requires grad."""
+def _run_rule(ctx, grad):
+    """ctx.fn.backward(ctx, grad) as a tuple of gradients, one per input, each of its
+    input's shape where the input requires grad. An error inside the rule, or a
+    result of the wrong form, is reported with the rule's name."""
     name = f"{ctx.fn.__name__}.backward"
+    try:
+        grads = ctx.fn.backward(ctx, grad)
+    except (ValueError, TypeError, IndexError) as err:
+        try:
+            named = type(err)(f"{name} failed: {err}")
+        except Exception:                          # an exception type with other arguments
+            named = ValueError(f"{name} failed: {type(err).__name__}: {err}")
+        raise named from err
     grads = grads if isinstance(grads, tuple) else (grads,)
     if len(grads) != len(ctx.inputs):
         raise ValueError(f"{name} returned {len(grads)} gradients for "
