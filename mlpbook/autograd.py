@@ -17,13 +17,13 @@ from .layers import Module, Parameter
 
 # %% ../nbs/09_autograd.ipynb #ag-unbroadcast
 def unbroadcast(grad, shape):
-    """The gradient of an operand of shape `shape` that broadcasting stretched to
-    `grad.shape`: the adjoint of broadcasting.
+    """Sum `grad`, an array of the broadcast shape, down to `shape`, the shape of an
+    operand that broadcasting stretched: the adjoint of broadcasting (eq-unbroadcast).
 
-    grad: an array of the broadcast shape (shape padded with leading axes, and
-    some axes of size 1 stretched). Returns an array of exactly `shape`, whose
-    entries add up every entry of `grad` that the operand's entry was copied to
-    (eq-unbroadcast). When nothing was broadcast, `grad` itself.
+    Broadcasting put axes in front of the operand and stretched some of its axes of
+    size 1; the result has exactly `shape`, and each of its entries adds up every
+    entry of `grad` that the operand's entry was copied to. When nothing was
+    broadcast, return `grad` itself.
     """
     if grad.shape == tuple(shape):
         return grad
@@ -254,12 +254,11 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Return (dL/da, dL/db) for the product a * b (a, b saved by forward).
+        """Return (dL/da, dL/db), of the shapes of a and b, for the product a * b,
+        given grad = dL/d(a * b) of their broadcast shape (forward saved a and b).
 
-        grad: dL/d(a * b), of the broadcast shape of a and b. Each result has the
-        shape of its own operand (a.shape, b.shape): the vector-Jacobian product of
-        eq-vjp-elementwise, summed over any axes along which broadcasting
-        stretched that operand (`unbroadcast`, eq-unbroadcast).
+        Each is the vector-Jacobian product of eq-vjp-elementwise, summed back to
+        its own operand's shape where broadcasting stretched it (`unbroadcast`).
         """
         a, b = ctx.saved_tensors
         return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
@@ -378,14 +377,14 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Return (dL/da, dL/db) for the product a @ b (a, b saved by forward).
+        """Return (dL/da, dL/db), of the shapes of a and b, for the product a @ b,
+        given grad = dL/d(a @ b) of the product's shape (forward saved a and b).
 
-        grad: dL/d(a @ b), of the product's shape. For matrices a (n, k) and
-        b (k, m), grad is (n, m) and the results are (n, k) and (k, m)
-        (eq-vjp-matmul). A vector a (k,) acts as a (1, k) matrix, a vector b (k,)
-        as a (k, 1) one; stacks of matrices are broadcast, so their gradients are
-        summed back to each operand's shape (`unbroadcast`). Skip the product for
-        an operand that needs no gradient (`ctx.needs_input_grad`): return None.
+        For matrices a (n, k) and b (k, m), grad is (n, m) (eq-vjp-matmul). A
+        vector a (k,) acts as a (1, k) matrix, a vector b (k,) as a (k, 1) one;
+        stacks of matrices broadcast, so their gradients are summed back to each
+        operand's shape (`unbroadcast`). For an operand that needs no gradient
+        (`ctx.needs_input_grad`), skip the product and return None.
         """
         a, b = ctx.saved_tensors
         shape_a, shape_b = a.shape, b.shape
@@ -413,12 +412,13 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Return dL/da, of a's shape `ctx.shape`, for s = a.sum(axis, keepdims).
+        """Return dL/da, of a's shape `ctx.shape`, for s = a.sum(axis, keepdims),
+        given grad = dL/ds of s's shape (eq-vjp-sum).
 
-        grad: dL/ds, of s's shape (the summed axes removed, or kept with size 1
-        when `ctx.keepdims`). Every entry of a was added into one entry of s, so it
-        receives that entry's gradient: the adjoint of a sum is a broadcast
-        (eq-vjp-sum), the mirror image of eq-unbroadcast.
+        s lost the summed axes `ctx.axis` (all of them for None), or kept them
+        with size 1 when `ctx.keepdims`. Every entry of a was added into one entry
+        of s and receives that entry's gradient: the adjoint of a sum is a
+        broadcast, the mirror image of eq-unbroadcast.
         """
         grad = np.asarray(grad)
         if ctx.axis is not None and not ctx.keepdims:
@@ -461,12 +461,12 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Return dL/da, of a's shape `ctx.shape`, for the selection a[ctx.index].
+        """Return dL/da, of a's shape `ctx.shape`, for the selection a[ctx.index],
+        given grad = dL/d(a[index]) of the selection's shape (eq-vjp-index).
 
-        grad: dL/d(a[index]), of the selection's shape. Each selected entry of a
-        receives the gradient of the place it went to, every other entry zero; an
-        entry selected several times (a repeated index) receives the sum of its
-        places' gradients (eq-vjp-index).
+        Each selected entry of a receives the gradient of the place it went to,
+        every other entry zero; an entry selected several times (a repeated
+        index) receives the sum of its places' gradients.
         """
         grad_a = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(grad_a, ctx.index, grad)
@@ -479,13 +479,13 @@ def _parents(t):
 
 
 def topological_order(root):
-    """The tensors of root's graph in an order fit for the backward pass.
+    """Return, as a list, root and every tensor root was computed from that requires
+    grad, each once: root first, and each tensor after all the tensors of the
+    graph computed from it (its uses), the order of the backward pass.
 
-    root: a Tensor that requires grad. Returns a list of the tensors root was
-    computed from that require grad, root included, each exactly once, with root
-    first and every tensor placed after all the tensors of the graph computed from
-    it (its uses), so that its gradient is complete when it is reached. No
-    recursion: a chain of 100,000 operations must work.
+    root: a Tensor that requires grad. In this order a tensor's gradient is
+    complete when it is reached. No recursion: a chain of 100,000 operations must
+    work.
     """
     uses = {id(root): 0}                    # per tensor: its uses inside the graph
     stack = [root]
@@ -516,15 +516,16 @@ def _accumulate_grad(t, grad):
 
 
 def backward(tensor, gradient=None, retain_graph=False):
-    """Backpropagate from `tensor` (torch.autograd.backward).
+    """Add dL/dx to `.grad` of every leaf x that `tensor` was computed from, given
+    `gradient` = dL/d(tensor) of tensor's shape, or None (meaning 1) for a tensor
+    that holds one number, as torch.autograd.backward does.
 
-    gradient: dL/d(tensor), of tensor's shape; None when tensor holds one number
-    (then it is 1). Walks `topological_order(tensor)`; each tensor's operation
-    gets the tensor's complete gradient and its backward is applied exactly once;
-    the gradient it returns for each input is added to what that input has
-    collected (an input used twice receives the sum). Leaves, and tensors that
-    `retain_grad()`, add their gradient to `.grad`. Unless `retain_graph`, every
-    operation's saved arrays are freed as soon as its backward has run.
+    Walk `topological_order(tensor)`; each tensor's operation gets the tensor's
+    complete gradient, and its backward is applied exactly once; the gradient it
+    returns for each input is added to what that input has collected (an input
+    used twice receives the sum). Leaves, and tensors that `retain_grad()`, add
+    their gradient to `.grad`. Unless `retain_graph`, every operation's saved
+    arrays are freed as soon as its backward has run (`ctx.free()`).
     """
     grads = {id(tensor): _start_gradient(tensor, gradient)}
     for t in topological_order(tensor):
@@ -634,7 +635,7 @@ def _run_rule(ctx, grad):
     except (ValueError, TypeError, IndexError) as err:
         try:
             named = type(err)(f"{name} failed: {err}")
-        except Exception:                          # an exception type with other arguments
+        except Exception:                  # an exception type with other arguments
             named = ValueError(f"{name} failed: {type(err).__name__}: {err}")
         raise named from err
     grads = grads if isinstance(grads, tuple) else (grads,)
@@ -712,12 +713,12 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Return dL/da, of a's shape, for out = log_softmax(a) along `ctx.axis`
-        (forward saved out).
+        """Return dL/da, of a's shape, for out = log_softmax(a) along `ctx.axis`,
+        given grad = dL/d(out) of the same shape; forward saved out
+        (eq-vjp-logsoftmax).
 
-        grad: dL/d(out), of out's shape (= a's). The result must stay finite for
-        any finite grad however large the logits: no division, and no
-        exponential of anything but out <= 0 (eq-vjp-logsoftmax).
+        The result must stay finite for any finite grad however large the logits:
+        no division, and no exponential of anything but out <= 0.
         """
         (out,) = ctx.saved_tensors
         return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
