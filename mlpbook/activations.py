@@ -8,30 +8,10 @@ import math
 
 import numpy as np
 
+from . import checks
 from .layers import Module
 
 # %% ../nbs/02_activations.ipynb #53015bca
-def _as_real(module, x):
-    """x as an array of real floats: integers become float64 (np.tanh(int8) would
-    give float16); bool, complex, strings and objects raise TypeError naming the layer.
-    O(1) unless a cast is needed."""
-    x = np.asarray(x)
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    if x.dtype != bool and np.issubdtype(x.dtype, np.integer):
-        return x.astype(np.float64)
-    raise TypeError(f"{module!r}: input must hold real numbers, got dtype {x.dtype}")
-
-
-def _check_grad_out(module, grad_out, cached):
-    "grad_out must have the shape of the forward output; the message names the layer."
-    grad_out = np.asarray(grad_out)
-    if grad_out.shape != cached.shape:
-        raise ValueError(f"{module!r}.backward: grad_out has shape {grad_out.shape}, "
-                         f"but the forward output had shape {cached.shape}")
-    return grad_out
-
-
 class ReLU(Module):
     """max(x, 0) elementwise (torch.nn.ReLU). Any shape -> same shape and dtype.
 
@@ -39,19 +19,20 @@ class ReLU(Module):
     """
 
     def forward(self, x):
-        self._y = np.maximum(_as_real(self, x), 0)
+        self._y = np.maximum(checks.floats(x, "input", self), 0)
         return self._y
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of the forward output Y = relu(X) (kept in
-        `self._y`).
+        """Backward pass of ReLU (its derivative is derived in "ReLU and
+        LeakyReLU").
 
-        Return dL/dX = G * [X > 0] (elementwise; [X > 0] is 1 where the unit was
-        active, i.e. where Y > 0, and 0 elsewhere), same shape as G.
+        grad_out G: dL/dH, shaped like the forward output H (kept in `_y`). Start
+        with `y, G = _cached(self, "_y", grad_out)`: it checks G and refuses a
+        second backward. Return dL/dZ as a new array of G's shape: G where the
+        unit was active (H > 0), zero where it was not (z = 0 included).
         """
-        y = self._saved("_y")
-        grad_out = _check_grad_out(self, grad_out, y)
-        return grad_out * (y > 0)
+        y, G = _cached(self, "_y", grad_out)
+        return G * (y > 0)
 
 
 class LeakyReLU(Module):
@@ -61,28 +42,25 @@ class LeakyReLU(Module):
     """
 
     def __init__(self, negative_slope=0.01):
-        if isinstance(negative_slope, bool) or not isinstance(
-                negative_slope, (int, float, np.integer, np.floating)):
-            raise TypeError(f"LeakyReLU: negative_slope must be a number, "
-                            f"got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = checks.number(negative_slope, "negative_slope",
+                                            "LeakyReLU")
 
     def forward(self, x):
-        x = _as_real(self, x)
+        x = checks.floats(x, "input", self)
         self._mask = x > 0
-        y = np.where(self._mask, x, x * self.negative_slope)
-        return y.astype(x.dtype, copy=False)
+        return np.where(self._mask, x, x * self.negative_slope)
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of the input X.
+        """Backward pass of LeakyReLU (its derivative is derived in "ReLU and
+        LeakyReLU").
 
-        Return dL/dX = G where X > 0 and negative_slope * G elsewhere (same
-        shape and dtype as G); the forward pass kept the mask X > 0 in `_mask`.
+        grad_out G: dL/dH, shaped like the input Z. Start with
+        `mask, G = _cached(self, "_mask", grad_out)` (forward kept the mask
+        Z > 0). Return dL/dZ as a new array of G's shape and dtype: G times the
+        slope of the side of zero each input was on.
         """
-        mask = self._saved("_mask")
-        grad_out = _check_grad_out(self, grad_out, mask)
-        grad_in = np.where(mask, grad_out, grad_out * self.negative_slope)
-        return grad_in.astype(grad_out.dtype, copy=False)
+        mask, G = _cached(self, "_mask", grad_out)
+        return np.where(mask, G, G * self.negative_slope)
 
     def get_config(self):
         return {"negative_slope": self.negative_slope}
@@ -90,13 +68,28 @@ class LeakyReLU(Module):
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
 
+# %% ../nbs/02_activations.ipynb #7c2a9d41
+def _cached(module, name, grad_out):
+    """The start of every activation's backward: returns (what forward kept in the
+    attribute `name`, grad_out as a float array).
+
+    The cache is taken with `Module._saved` (Chapter 1: one backward per forward,
+    so a second backward raises RuntimeError naming the layer). grad_out must have
+    the shape of the forward output; if it does not, ValueError names the layer
+    and the cache stays in place for a corrected call."""
+    kept = getattr(module, name, None)
+    if isinstance(kept, (np.ndarray, tuple)):   # else _saved says what is wrong
+        shape = (kept[0] if isinstance(kept, tuple) else kept).shape
+        grad_out = checks.grad_out(grad_out, shape, module)
+    return module._saved(name), grad_out
+
 # %% ../nbs/02_activations.ipynb #9d7a3c33
 def sigmoid(x):
     "Numerically stable logistic function: never exponentiates a positive number."
-    x = np.asarray(x)
+    x = checks.floats(x, "x", "sigmoid")
     with np.errstate(under="ignore"):     # exp(-|x|) -> 0 for |x| large is right
         u = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + u), u / (1 + u)).astype(u.dtype, copy=False)
+    return np.where(x >= 0, 1 / (1 + u), u / (1 + u))
 
 
 class Sigmoid(Module):
@@ -106,17 +99,19 @@ class Sigmoid(Module):
     """
 
     def forward(self, x):
-        self._y = sigmoid(_as_real(self, x))
+        self._y = sigmoid(checks.floats(x, "input", self))
         return self._y
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of Y = sigmoid(X) (kept in `_y`).
+        """Backward pass of the sigmoid (derived in "Sigmoid and tanh").
 
-        Return dL/dX = G * Y * (1 - Y), elementwise, same shape as G.
+        grad_out G: dL/dH, shaped like the forward output H = sigmoid(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
+        a new array of G's shape, written with the forward output only (no new
+        exponential); change neither G nor `y`.
         """
-        y = self._saved("_y")
-        grad_out = _check_grad_out(self, grad_out, y)
-        return grad_out * (y * (1 - y))
+        y, G = _cached(self, "_y", grad_out)
+        return G * (y * (1 - y))
 
 
 class Tanh(Module):
@@ -126,25 +121,27 @@ class Tanh(Module):
     """
 
     def forward(self, x):
-        self._y = np.tanh(_as_real(self, x))
+        self._y = np.tanh(checks.floats(x, "input", self))
         return self._y
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of Y = tanh(X) (kept in `_y`).
+        """Backward pass of tanh (derived in "Sigmoid and tanh").
 
-        Return dL/dX = G * (1 - Y**2), elementwise, same shape as G.
+        grad_out G: dL/dH, shaped like the forward output H = tanh(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
+        a new array of G's shape, written with the forward output only; change
+        neither G nor `y`.
         """
-        y = self._saved("_y")
-        grad_out = _check_grad_out(self, grad_out, y)
-        return grad_out * (1 - y * y)
+        y, G = _cached(self, "_y", grad_out)
+        return G * (1 - y * y)
 
 # %% ../nbs/02_activations.ipynb #e6bb9361
 class GELU(Module):
     """Gaussian error linear unit, tanh approximation.
 
     As torch.nn.GELU(approximate="tanh"); only the tanh approximation is
-    implemented, so the default differs from torch's "none" (exact erf form).
-    Any shape -> same shape and dtype. One backward per forward.
+    implemented, so the default differs from torch's "none" (exact erf form). Any
+    shape -> same shape and dtype. One backward per forward.
     """
 
     _C = math.sqrt(2.0 / math.pi)
@@ -157,22 +154,23 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x):
-        x = _as_real(self, x)
-        p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh s) / 2, stably
+        x = checks.floats(x, "input", self)
+        p = sigmoid(2 * self._C * (x + self._A * x * x * x))  # (1 + tanh psi) / 2
         self._xp = (x, p)
         return x * p
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of the input X.
+        """Backward pass of GELU, in the stable form derived in "GELU".
 
-        With P = sigmoid(2s) = (1 + tanh s) / 2 and s = C (X + A X**3) (both kept
-        in `_xp`), return dL/dX = G * (P + 2 X P (1 - P) C (1 + 3 A X**2)),
-        elementwise, same shape as G.
+        grad_out G: dL/dH, shaped like the input Z. Forward kept Z (as x) and
+        p = sigmoid(2 psi(Z)) = (1 + tanh psi(Z)) / 2 in `_xp`; start with
+        `(x, p), G = _cached(self, "_xp", grad_out)`. Return dL/dZ as a new array
+        of G's shape, finite for every finite input (no 1 + tanh psi, which
+        cancels for negative inputs); change neither G nor x nor p.
         """
-        x, p = self._saved("_xp")
-        grad_out = _check_grad_out(self, grad_out, x)
+        (x, p), G = _cached(self, "_xp", grad_out)
         ds_dx = self._C * (1 + 3 * self._A * x * x)
-        return grad_out * (p + 2 * x * p * (1 - p) * ds_dx)
+        return G * (p + 2 * x * p * (1 - p) * ds_dx)
 
     def get_config(self):
         return {"approximate": self.approximate}
@@ -183,7 +181,7 @@ class GELU(Module):
 # %% ../nbs/02_activations.ipynb #b8ed9d68
 def softmax(x, axis=-1):
     "Stable softmax along `axis`: exp(x - max) / sum(exp(x - max))."
-    x = np.asarray(x)
+    x = _along(x, axis, "softmax")
     with np.errstate(under="ignore"):
         e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
@@ -191,7 +189,7 @@ def softmax(x, axis=-1):
 
 def log_softmax(x, axis=-1):
     "Stable log of softmax along `axis`: x - logsumexp(x)."
-    x = np.asarray(x)
+    x = _along(x, axis, "log_softmax")
     m = x.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):
         lse = np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
@@ -203,7 +201,7 @@ class Softmax(Module):
 
     `dim` defaults to -1, the classes of an (N, C) batch (torch's default, None,
     guesses and warns). `axis=` is accepted as a NumPy-style alias of `dim`.
-    Backward is the Jacobian-vector product y * (g - sum(g * y, dim)), O(N C),
+    Backward is the vector-Jacobian product y * (g - sum(g * y, dim)), O(N C),
     never the (C, C) Jacobian. For training a classifier feed logits to
     `SoftmaxCrossEntropy` instead: faster and stable (Chapter 3).
     """
@@ -214,9 +212,7 @@ class Softmax(Module):
                 raise ValueError(f"Softmax: got dim={dim} and axis={axis}; "
                                  "give one of them (axis is an alias of dim)")
             dim = axis
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"Softmax: dim must be an integer axis, got {dim!r}")
-        self.dim = int(dim)
+        self.dim = checks.integer(dim, "dim", "Softmax")
 
     @property
     def axis(self):
@@ -224,22 +220,38 @@ class Softmax(Module):
         return self.dim
 
     def forward(self, x):
-        self._y = softmax(_as_real(self, x), self.dim)
+        self._y = softmax(_along(x, self.dim, self, "dim"), self.dim)
         return self._y
 
     def backward(self, grad_out):
-        """grad_out G: dL/dY, the shape of Y = softmax(X) (kept in `_y`).
+        """Backward pass of softmax along `dim`: the vector-Jacobian product
+        derived in "Softmax, and why its Jacobian is never built".
 
-        Return dL/dX = Y * (G - s), where s = sum(G * Y) along `dim`, kept as
-        a size-1 axis so it broadcasts (shape (N, 1) for an (N, C) batch);
-        same shape as G. Never build the (C, C) Jacobian.
+        grad_out G: dL/dP, shaped like the forward output P = softmax(Z) (kept in
+        `_y`). Start with `y, G = _cached(self, "_y", grad_out)`. Return dL/dZ as
+        a new array of G's shape in O(N C) time and memory: never build the (C, C)
+        Jacobian. Its sums along `dim` are zero (softmax ignores a shift of Z).
         """
-        y = self._saved("_y")
-        grad_out = _check_grad_out(self, grad_out, y)
-        return y * (grad_out - np.sum(grad_out * y, axis=self.dim, keepdims=True))
+        y, G = _cached(self, "_y", grad_out)
+        return y * (G - np.sum(G * y, axis=self.dim, keepdims=True))
 
     def get_config(self):
         return {"dim": self.dim}
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+# %% ../nbs/02_activations.ipynb #5e81b0c2
+def _along(x, axis, owner, name="axis"):
+    """x as a float array with an axis `axis` that holds at least one entry: the
+    input check of softmax, log_softmax and Softmax (which calls the axis `dim`).
+    """
+    x = checks.floats(x, "input" if name == "dim" else "x", owner)
+    if x.ndim == 0:
+        raise ValueError(f"{owner}: needs an array with at least one dimension, "
+                         f"got a scalar ({x!r})")
+    axis = checks.integer(axis, name, owner, low=-x.ndim, high=x.ndim - 1)
+    if x.shape[axis] == 0:
+        raise ValueError(f"{owner}: the input has no entries along {name}={axis} "
+                         f"(shape {x.shape}); softmax needs at least one")
+    return x

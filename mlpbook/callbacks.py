@@ -5,25 +5,50 @@ __all__ = ['EarlyStopping', 'LRScheduler', 'ProgressBar', 'CSVLogger', 'ModelChe
 
 # %% ../nbs/05c_callbacks.ipynb #9abe7961
 import csv
+import difflib
 import math
 import os
 import string
 import sys
 import textwrap
+import weakref
 
 import numpy as np
 
+from . import checks
 from .optim import ReduceLROnPlateau
 from .trainer import Callback, CancelFitException, EVENTS
 
 # %% ../nbs/05c_callbacks.ipynb #d2cc508b
-def _resolve_mode(mode, monitor):
-    if mode in ("min", "max"):
+def _resolve_mode(mode, monitor, owner):
+    if checks.one_of(mode, "mode", owner, ("min", "max", "auto")) != "auto":
         return mode
-    if mode != "auto":
-        raise ValueError(f"mode must be 'min', 'max' or 'auto', got {mode!r}")
     words = ("acc", "f1", "r2", "precision", "recall")
     return "max" if any(word in monitor for word in words) else "min"
+
+
+def _count(value, name, owner, low):
+    "An int >= low; anything else (2.5, True, '3') is a ValueError naming `name`."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < low:
+        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _key(value, name, owner):
+    "A log key such as 'val_loss' (a str); anything else is a TypeError naming it."
+    if not isinstance(value, str):
+        raise TypeError(f"{owner}: {name} must be a log key (a str such as "
+                        f"'val_loss'), got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _file_path(value, owner):
+    "A file path (str or pathlib.Path) as a str; anything else is a TypeError."
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{owner}: path must be a file path (str or pathlib.Path), got "
+                        f"{type(value).__name__} {value!r:.40}")
+    return os.fspath(value)
 
 
 def _monitored(trainer, monitor, who):
@@ -35,43 +60,116 @@ def _monitored(trainer, monitor, who):
 
 
 def _needs_validation(trainer, key, who, verb="monitors"):
-    "Before training: a `val_` key cannot be logged by a fit without a val_loader."
+    """Before training: a `val_` key cannot be logged by a fit without a val_loader,
+    and a near miss of a key the fit logs ('val_acuracy') is a typo."""
     if str(key).startswith("val_") and trainer.val_loader is None:
         raise KeyError(f"{who} {verb} '{key}', which only a fit with a val_loader "
                        "logs; pass a val_loader to fit() or use a training key such "
                        "as 'loss'")
+    close = _near_miss(trainer, key)
+    if close and verb == "monitors":
+        raise KeyError(f"{who} monitors '{key}', which this fit does not log; did you "
+                       f"mean '{close}'? It logs {_logged(trainer)} (and what "
+                       "callbacks add)")
+    return close
 
 
-class EarlyStopping(Callback):
+def _logged(trainer):
+    "The keys the trainer itself writes into each epoch's logs."
+    own = ["loss"] + [name for name, _ in trainer.metrics]
+    return own + ([f"val_{k}" for k in own] if trainer.val_loader is not None else [])
+
+
+def _near_miss(trainer, key):
+    "A logged key `key` is almost (a typo), or None."
+    logged = _logged(trainer)
+    if key in logged:
+        return None
+    close = difflib.get_close_matches(str(key), logged, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
+class _PerRun:
+    """Mixin of the callbacks that keep state across fits: the state belongs to the
+    Trainer the callback last ran with. `_start_run(trainer)` (in before_fit) calls
+    `reset()` when another Trainer fits with it, and returns True when the same
+    Trainer fits again; a state just loaded from a checkpoint belongs to the next
+    Trainer that fits."""
+
+    _owner = None          # a weak reference to the Trainer of the last run
+
+    def _start_run(self, trainer):
+        previous, self._owner = self._owner, weakref.ref(trainer)
+        if previous is None:           # new, or restored from a checkpoint: this run's
+            return False
+        if previous() is trainer:
+            return True
+        self.reset()
+        return False
+
+    def _load(self, state, fields):
+        "Check `state` has exactly `fields` ({name: types}), then take it over."
+        if not isinstance(state, dict) or set(state) != set(fields):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the "
+                             f"keys {sorted(fields)}, got {state!r:.80}")
+        for key, types in fields.items():
+            if not isinstance(state[key], types):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {key} must "
+                                 f"be {types}, got {state[key]!r:.60}")
+        for key, value in state.items():
+            setattr(self, key, value)
+        self._owner = None
+
+
+class EarlyStopping(_PerRun, Callback):
     """Stop when `monitor` has not improved by more than `min_delta` for `patience`
     epochs.
 
     mode: "min", "max" or "auto" (max for names with acc/f1/r2/precision/recall).
     restore_best_weights: at the end of the fit, load the weights of the best epoch.
     After the fit, `best`, `best_epoch` and `stopped_epoch` (None if it never stopped).
-    A later fit with the same callback carries on: the best value and weights are
-    kept (the best epoch of all fits is restored), and the patience count restarts.
+    A later fit of the same Trainer carries on: the best value and weights are kept
+    (the best epoch of all fits is restored), and the patience count restarts. Fit by
+    another Trainer, the callback starts afresh (`reset()`). `state_dict()` holds all
+    of this, so a checkpoint resumes it exactly, patience count included.
     """
 
     order = 10
 
     def __init__(self, monitor="val_loss", mode="auto", patience=5, min_delta=0.0,
                  restore_best_weights=True):
-        whole = isinstance(patience, (int, np.integer)) and patience is not True \
-            and patience is not False
-        if not whole or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got "
-                             f"{patience!r}")
-        self.monitor, self.patience = monitor, int(patience)
-        self.min_delta = abs(min_delta)
-        self.mode = _resolve_mode(mode, monitor)
-        self.restore_best_weights = restore_best_weights
+        self.patience = _count(patience, "patience", "EarlyStopping", 0)
+        self.min_delta = abs(checks.number(min_delta, "min_delta", "EarlyStopping"))
+        self.monitor = _key(monitor, "monitor", "EarlyStopping")
+        self.mode = _resolve_mode(mode, monitor, "EarlyStopping")
+        self.restore_best_weights = checks.flag(restore_best_weights,
+                                                "restore_best_weights", "EarlyStopping")
+        self.reset()
+
+    def reset(self):
+        "Forget every earlier fit: no best value, weights or epoch yet."
         self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch, self.best_weights = None, None
+        self.best_epoch = self.best_weights = self.stopped_epoch = None
+        self.wait = 0
+
+    def state_dict(self):
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_weights": self.best_weights}
+
+    def load_state_dict(self, state):
+        weights = state.get("best_weights") if isinstance(state, dict) else None
+        if isinstance(weights, dict) and not all(isinstance(v, np.ndarray)
+                                                 for v in weights.values()):
+            raise ValueError("EarlyStopping.load_state_dict: best_weights must map "
+                             "names to arrays")
+        self._load(state, {"best": (int, float), "best_epoch": (int, type(None)),
+                           "wait": int, "best_weights": (dict, type(None))})
 
     def before_fit(self, trainer):
         _needs_validation(trainer, self.monitor, "EarlyStopping")
-        self.stopped_epoch, self.wait = None, 0
+        if self._start_run(trainer):            # the same trainer again: new patience
+            self.wait = 0
+        self.stopped_epoch = None
 
     def _improved(self, value):
         if self.mode == "min":
@@ -93,6 +191,9 @@ class EarlyStopping(Callback):
     def after_fit(self, trainer):
         if self.restore_best_weights and self.best_weights is not None:
             trainer.model.load_state_dict(self.best_weights)
+            if trainer.fit_error is not None and hasattr(trainer.fit_error, "add_note"):
+                trainer.fit_error.add_note("EarlyStopping restored the weights of "
+                                           f"epoch {self.best_epoch + 1}, its best")
 
 # %% ../nbs/05c_callbacks.ipynb #c8551fdf
 class LRScheduler(Callback):
@@ -105,8 +206,7 @@ class LRScheduler(Callback):
     order = 20
 
     def __init__(self, scheduler, interval="epoch", monitor="val_loss"):
-        if interval not in ("epoch", "batch"):
-            raise ValueError(f"interval must be 'epoch' or 'batch', got {interval!r}")
+        checks.one_of(interval, "interval", "LRScheduler", ("epoch", "batch"))
         if not (callable(getattr(scheduler, "step", None)) and
                 callable(getattr(scheduler, "get_last_lr", None))):
             raise TypeError(f"LRScheduler needs a learning-rate scheduler such as "
@@ -114,7 +214,8 @@ class LRScheduler(Callback):
         if isinstance(scheduler, ReduceLROnPlateau) and interval != "epoch":
             raise ValueError("ReduceLROnPlateau is stepped per epoch with a metric; "
                              "use interval='epoch'")
-        self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
+        self.scheduler, self.interval = scheduler, interval
+        self.monitor = _key(monitor, "monitor", "LRScheduler")
         self.lrs = []
 
     def before_fit(self, trainer):
@@ -178,13 +279,13 @@ class ProgressBar(Callback):
     order = 30
 
     def __init__(self, file=None, refresh_every=10, width=88):
-        for arg, value, low in (("refresh_every", refresh_every, 1),
-                                ("width", width, 20)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                    or value < low:
-                raise ValueError(f"ProgressBar: {arg} must be an int >= {low}, got "
-                                 f"{value!r}")
-        self.file, self.refresh_every, self.width = file, refresh_every, width
+        if file is not None and not callable(getattr(file, "write", None)):
+            raise TypeError("ProgressBar: file must be an open text file (with "
+                            "write()), such as sys.stdout, got "
+                            f"{type(file).__name__} {file!r:.40}")
+        self.refresh_every = _count(refresh_every, "refresh_every", "ProgressBar", 1)
+        self.width = _count(width, "width", "ProgressBar", 20)
+        self.file = file
 
     def before_epoch(self, trainer):
         loader = trainer.train_loader
@@ -222,23 +323,37 @@ class ProgressBar(Callback):
             bar.close()
 
 
-class CSVLogger(Callback):
+class CSVLogger(_PerRun, Callback):
     """Write one CSV row per epoch (the epoch and every log value), flushed each epoch.
 
-    append=False starts a new file at the first fit; a later fit with the same logger
-    continues it (fit(n) trains n more epochs, and the file keeps them all). Appending
-    to a file whose columns differ raises ValueError."""
+    append=False starts a new file at the first fit; a later fit of the same Trainer
+    continues it (fit(n) trains n more epochs, and the file keeps them all), and so
+    does a run resumed from a checkpoint; fit by another Trainer, the logger starts
+    a new file. Appending to a file whose columns differ raises ValueError. The file
+    is closed in after_fit, however the fit ends."""
 
     order = 40
 
     def __init__(self, path, append=False):
-        self.path, self.append = path, append
-        self._started = False
+        self.path = _file_path(path, "CSVLogger")
+        self.append = checks.flag(append, "append", "CSVLogger")
+        self.reset()
+
+    def reset(self):
+        "Forget earlier fits: the next one starts the file anew (unless append)."
+        self.begun = False
+
+    def state_dict(self):
+        return {"begun": self.begun}
+
+    def load_state_dict(self, state):
+        self._load(state, {"begun": bool})
 
     def before_fit(self, trainer):
-        append = self.append or self._started
+        self._start_run(trainer)
+        append = self.append or self.begun
         self.file = open(self.path, "a" if append else "w", newline="")
-        self._started, self._appending = True, append
+        self.begun, self._appending = True, append
         self.writer, self.fields = None, None
 
     def after_epoch(self, trainer):
@@ -264,26 +379,51 @@ class CSVLogger(Callback):
         self.file.close()
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(_PerRun, Callback):
     """Save a resumable checkpoint (Trainer.save_checkpoint) after each epoch, or only
-    when `monitor` improves (save_best_only). `path` may use {epoch} and log keys."""
+    when `monitor` improves (save_best_only). `path` may use {epoch} and log keys.
 
-    order = 15
+    Order 25: after early stopping (10) and the schedule (20), so that the file
+    holds the epoch's end (the learning rate stepped, the patience count updated).
+    Its best value is part of a checkpoint, so a resumed run overwrites the best
+    file only with a better model; fit by another Trainer, it starts afresh."""
+
+    order = 25
 
     def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=False):
-        self.path, self.monitor = str(path), monitor
-        self.save_best_only = save_best_only
-        self.mode = _resolve_mode(mode, monitor)
+        self.path = _file_path(path, "ModelCheckpoint")
+        self.monitor = _key(monitor, "monitor", "ModelCheckpoint")
+        self.save_best_only = checks.flag(save_best_only, "save_best_only",
+                                          "ModelCheckpoint")
+        self.mode = _resolve_mode(mode, monitor, "ModelCheckpoint")
+        self.reset()
+
+    def reset(self):
+        "Forget earlier fits: no best value, no files saved."
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved = []
 
+    def state_dict(self):
+        return {"best": self.best, "saved": list(self.saved)}
+
+    def load_state_dict(self, state):
+        self._load(state, {"best": (int, float), "saved": list})
+
     def before_fit(self, trainer):
-        # Refuse an unwritable path before training, not after the first epoch.
+        # Refuse a bad key or an unwritable path before training, not after an epoch.
         if self.save_best_only:
             _needs_validation(trainer, self.monitor, "ModelCheckpoint")
         for _, field, _, _ in string.Formatter().parse(self.path):
-            if field:
-                _needs_validation(trainer, field, "ModelCheckpoint's path", "uses")
+            close = field and _needs_validation(
+                trainer, field, "ModelCheckpoint's path", "uses")
+            if close and field != "epoch":
+                raise ValueError(f"ModelCheckpoint: cannot fill in the path "
+                                 f"{self.path!r} (KeyError: {field!r}): this fit logs "
+                                 f"{_logged(trainer)}; did you mean {close!r}?")
+        self._check_folder()
+        self._start_run(trainer)
+
+    def _check_folder(self):
         folder = os.path.dirname(self.path) or "."
         if "{" in folder:               # a templated folder is known only later
             return
@@ -330,10 +470,12 @@ class LambdaCallback(Callback):
     "A callback from functions: LambdaCallback(after_epoch=f, ...), each f(trainer)."
 
     def __init__(self, order=0, **hooks):
+        self.order = checks.number(order, "order", "LambdaCallback")
         for event, fn in hooks.items():
             if event not in EVENTS:
-                raise ValueError(f"unknown event {event!r}; events are {EVENTS}")
+                raise ValueError(f"LambdaCallback: unknown event {event!r}; events are "
+                                 f"{EVENTS}")
             if not callable(fn):
-                raise TypeError(f"{event} must be callable")
+                raise TypeError(f"LambdaCallback: {event} must be a function of the "
+                                f"trainer, got {type(fn).__name__}")
             setattr(self, event, fn)
-        self.order = order

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import ReLU
+from .activations import ReLU, softmax
 from .callbacks import LRScheduler, ModelCheckpoint, ProgressBar
 from .data import ArrayDataset, DataLoader
 from .datasets import load_fashion_mnist
@@ -267,12 +267,6 @@ def load_model(path):
     return model.eval(), list(names)
 
 
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def predict(model_path, images, batch_size=1024):
     """Classify raw 28x28 grayscale images with the model saved at `model_path`.
 
@@ -289,7 +283,7 @@ def predict(model_path, images, batch_size=1024):
                          f"(28, 28), got {np.shape(images)}")
     logits = np.concatenate([model(x[i:i + batch_size])
                              for i in range(0, len(x), batch_size)])
-    probabilities = _softmax(logits.astype(np.float64))
+    probabilities = softmax(logits.astype(np.float64), axis=1)
     labels = probabilities.argmax(axis=1)
     return Prediction(labels, [names[c] for c in labels], probabilities)
 

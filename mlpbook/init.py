@@ -8,28 +8,56 @@ __all__ = ['INITIALIZERS', 'as_generator', 'calculate_fan_in_and_fan_out', 'calc
 # %% ../nbs/01a_init.ipynb #339d10bb
 # Every initialiser returns a new array: init(shape, ..., rng=None, dtype=np.float32).
 # `shape` is (fan_in, fan_out) for a Dense weight, the transpose of torch's layout.
-# `rng` is an np.random.Generator, an int seed, or None (fresh entropy).
+# `rng` is an np.random.Generator, an int seed >= 0, or None (fresh entropy).
 import math
+import numbers
 
 import numpy as np
 
+from . import checks
+
+# %% ../nbs/01a_init.ipynb #init-helpers
+def as_generator(rng=None, owner="as_generator", name="rng"):
+    """`rng` as an `np.random.Generator`: a Generator as it is (its stream goes on), a
+    new one for an int seed >= 0 or None; anything else raises an error naming
+    `owner` and `name` (this is `checks.generator`)."""
+    return checks.generator(rng, owner, name)
+
+
+def _shape(shape, owner):
+    "`shape` as a tuple of integers >= 0 (an int n means (n,))."
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{owner}: shape must be a tuple of integers, got "
+                        f"{type(shape).__name__} {shape!r}")
+    return tuple(checks.integer(n, "each entry of shape", owner, low=0) for n in shape)
+
+
+def _prepared(owner, shape, rng, dtype):
+    "An initialiser's shape, Generator and floating dtype, checked."
+    return (_shape(shape, owner), as_generator(rng, owner),
+            checks.float_dtype(dtype, owner))
+
+
+def _standard_normal(shape, rng, dtype):
+    if dtype in (np.float32, np.float64):
+        return rng.standard_normal(shape, dtype=dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _unit_uniform(shape, rng, dtype):
+    if dtype in (np.float32, np.float64):
+        return rng.random(shape, dtype=dtype)
+    return rng.random(shape).astype(dtype)
+
 # %% ../nbs/01a_init.ipynb #bc9c84da
-def as_generator(rng=None):
-    """Return `rng` if it is an `np.random.Generator`, else
-    `np.random.default_rng(rng)` for an int seed or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be an np.random.Generator, an int seed or None, "
-                    f"got {type(rng).__name__}")
-
-
 def calculate_fan_in_and_fan_out(shape):
     "Fans of a weight of shape (fan_in, fan_out, *receptive_field)."
+    shape = _shape(shape, "calculate_fan_in_and_fan_out")
     if len(shape) < 2:
         raise ValueError(f"fan-in and fan-out need a shape with at least 2 "
-                         f"dimensions, got {tuple(shape)}")
+                         f"dimensions, got {shape}")
     receptive = math.prod(shape[2:])
     return shape[0] * receptive, shape[1] * receptive
 
@@ -44,7 +72,7 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         if isinstance(param, bool) or not (param is None
-                                            or isinstance(param, (int, float))):
+                                            or isinstance(param, numbers.Real)):
             raise ValueError(f"negative_slope {param!r} not a valid number")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope ** 2))
@@ -52,96 +80,94 @@ def calculate_gain(nonlinearity, param=None):
         return 3.0 / 4
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
-
-def _standard_normal(shape, rng, dtype):
-    dtype = np.dtype(dtype)
-    if dtype in (np.float32, np.float64):
-        return as_generator(rng).standard_normal(shape, dtype=dtype)
-    return as_generator(rng).standard_normal(shape).astype(dtype)
-
-
-def _unit_uniform(shape, rng, dtype):
-    dtype = np.dtype(dtype)
-    if dtype in (np.float32, np.float64):
-        return as_generator(rng).random(shape, dtype=dtype)
-    return as_generator(rng).random(shape).astype(dtype)
-
 # %% ../nbs/01a_init.ipynb #0128506e
 def zeros(shape, rng=None, dtype=np.float32):
     "All zeros. `rng` is accepted (and ignored) so every initialiser has one signature."
-    return np.zeros(shape, dtype=dtype)
+    return np.zeros(_shape(shape, "zeros"), dtype=checks.float_dtype(dtype, "zeros"))
 
 
 def constant(shape, value, rng=None, dtype=np.float32):
-    "Every entry equal to `value`."
-    return np.full(shape, value, dtype=dtype)
+    "Every entry equal to `value`, a finite number."
+    value = checks.number(value, "value", "constant")
+    return np.full(_shape(shape, "constant"), value,
+                   dtype=checks.float_dtype(dtype, "constant"))
 
 
 def normal(shape, mean=0.0, std=1.0, rng=None, dtype=np.float32):
     "Independent N(mean, std^2) entries."
-    if not std >= 0:                                   # NaN fails too
-        raise ValueError(f"normal: std must be >= 0, got {std} (torch: normal expects "
-                         "std >= 0.0)")
-    return _standard_normal(shape, rng, dtype) * float(std) + float(mean)
+    shape, rng, dtype = _prepared("normal", shape, rng, dtype)
+    mean = checks.number(mean, "mean", "normal")
+    std = checks.number(std, "std", "normal", low=0)      # torch: std >= 0.0
+    return _standard_normal(shape, rng, dtype) * std + mean
 
 
 def uniform(shape, a=0.0, b=1.0, rng=None, dtype=np.float32):
     "Independent U(a, b) entries (torch's `uniform_` defaults a=0, b=1)."
+    shape, rng, dtype = _prepared("uniform", shape, rng, dtype)
+    a, b = checks.number(a, "a", "uniform"), checks.number(b, "b", "uniform")
     if not a <= b:
         raise ValueError(f"uniform: expects a <= b (the range [a, b)), "
                          f"got a={a}, b={b}")
-    return _unit_uniform(shape, rng, dtype) * float(b - a) + float(a)
+    return _unit_uniform(shape, rng, dtype) * (b - a) + a
 
 
-def _kaiming_std(shape, a, mode, nonlinearity):
+def _gain(owner, gain):
+    return checks.number(gain, "gain", owner, low=0)
+
+
+def _kaiming_std(owner, shape, a, mode, nonlinearity):
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    mode = checks.one_of(mode, "mode", owner, ("fan_in", "fan_out"))
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))   # 0: no entries
 
 
 def xavier_uniform(shape, gain=1.0, rng=None, dtype=np.float32):
     "Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform(shape, -bound, bound, rng=rng, dtype=dtype)
+    bound = _gain("xavier_uniform", gain) * math.sqrt(6.0 / max(fan_in + fan_out, 1))
+    return uniform(shape, -bound, bound, rng=as_generator(rng, "xavier_uniform"),
+                   dtype=dtype)
 
 
 def xavier_normal(shape, gain=1.0, rng=None, dtype=np.float32):
     "Glorot normal: std = gain * sqrt(2 / (fan_in + fan_out))."
     fan_in, fan_out = calculate_fan_in_and_fan_out(shape)
-    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return normal(shape, 0.0, std, rng=rng, dtype=dtype)
+    std = _gain("xavier_normal", gain) * math.sqrt(2.0 / max(fan_in + fan_out, 1))
+    return normal(shape, 0.0, std, rng=as_generator(rng, "xavier_normal"), dtype=dtype)
 
 
 def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
                     rng=None, dtype=np.float32):
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan); the defaults give
     gain sqrt(2), for ReLU."""
-    bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity)
-    return uniform(shape, -bound, bound, rng=rng, dtype=dtype)
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform", shape, a, mode,
+                                          nonlinearity)
+    return uniform(shape, -bound, bound, rng=as_generator(rng, "kaiming_uniform"),
+                   dtype=dtype)
 
 
 def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
                    rng=None, dtype=np.float32):
     """He normal: std = gain / sqrt(fan); the defaults give std = sqrt(2 / fan_in),
     for ReLU."""
-    std = _kaiming_std(shape, a, mode, nonlinearity)
-    return normal(shape, 0.0, std, rng=rng, dtype=dtype)
+    std = _kaiming_std("kaiming_normal", shape, a, mode, nonlinearity)
+    return normal(shape, 0.0, std, rng=as_generator(rng, "kaiming_normal"), dtype=dtype)
 
 
 def lecun_normal(shape, rng=None, dtype=np.float32):
     "LeCun normal: std = 1 / sqrt(fan_in)."
     fan_in, _ = calculate_fan_in_and_fan_out(shape)
-    return normal(shape, 0.0, 1.0 / math.sqrt(fan_in), rng=rng, dtype=dtype)
+    return normal(shape, 0.0, 1.0 / math.sqrt(max(fan_in, 1)),
+                  rng=as_generator(rng, "lecun_normal"), dtype=dtype)
 
 
 def lecun_uniform(shape, rng=None, dtype=np.float32):
     "LeCun uniform: U(-a, a) with a = sqrt(3 / fan_in) (variance 1 / fan_in)."
     fan_in, _ = calculate_fan_in_and_fan_out(shape)
-    bound = math.sqrt(3.0 / fan_in)
-    return uniform(shape, -bound, bound, rng=rng, dtype=dtype)
+    bound = math.sqrt(3.0 / max(fan_in, 1))
+    return uniform(shape, -bound, bound, rng=as_generator(rng, "lecun_uniform"),
+                   dtype=dtype)
 
 # %% ../nbs/01a_init.ipynb #7dc5b674
 INITIALIZERS = {

@@ -8,61 +8,31 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import checks
 from .init import get_initializer
 
 # %% ../nbs/01_layers.ipynb #a3bdd502
 class Parameter:
-    """A trainable array and the gradient of the loss with respect to it.
-
-    `data`: a floating-point array of any shape.
-    `grad`: an array of the same shape and dtype, initialised to zero. Layers
-    *add* into it during `backward`, so gradients from several uses of a
-    parameter (or several batches) accumulate until `zero_grad()`.
-    Like `torch.nn.Parameter`, except that `grad` always exists.
-    """
+    """A trainable array `data` and `grad`, the gradient of the loss with respect to
+    it: same shape and dtype, zero at first. Layers add into `grad` in place, so the
+    contributions of several uses or batches accumulate until `zero_grad()`.
+    Like `torch.nn.Parameter`, except that `grad` always exists."""
 
     def __init__(self, data):
-        data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            raise TypeError(f"Parameter needs a floating-point array, "
-                            f"got dtype {data.dtype}")
-        self.data = data
-        self.grad = np.zeros_like(data)
+        self.data = np.asarray(data)
+        checks.float_dtype(self.data.dtype, "Parameter", "the dtype of data")
+        self.grad = np.zeros_like(self.data)
 
-    @property
-    def shape(self): return self.data.shape
-
-    @property
-    def dtype(self): return self.data.dtype
-
-    @property
-    def size(self): return self.data.size
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
 
     def zero_grad(self):
         "Set the gradient to zero in place."
         self.grad.fill(0)
 
     def __repr__(self):
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
-
-
-class Buffer:
-    """Non-trainable state that belongs to a model and is saved with it (torch's
-    registered buffers), such as batch normalisation's running mean. `data` is an
-    array; there is no gradient, and optimizers never see it. Layers update it in
-    place."""
-
-    def __init__(self, data):
-        self.data = np.asarray(data)
-
-    @property
-    def shape(self): return self.data.shape
-
-    @property
-    def dtype(self): return self.data.dtype
-
-    def __repr__(self):
-        return f"Buffer(shape={self.data.shape}, dtype={self.data.dtype})"
+        return f"Parameter(shape={self.shape}, dtype={self.dtype})"
 
 # %% ../nbs/01_layers.ipynb #c0e57a7e
 _LoadResult = namedtuple("_LoadResult", ["missing_keys", "unexpected_keys"])
@@ -115,6 +85,7 @@ class _StateDict:
         Returns `(missing_keys, unexpected_keys)` as torch does.
         """
         owner = type(self).__name__
+        strict = checks.flag(strict, "strict", f"{owner}.load_state_dict")
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"{owner}.load_state_dict needs a dict from name to array, "
                             f"got {type(state_dict).__name__}")
@@ -131,19 +102,46 @@ class _StateDict:
         return _LoadResult(missing, unexpected)
 
 # %% ../nbs/01_layers.ipynb #4281163f
-class _Spent:
-    "Marks a forward cache that backward has used (it survives copy and pickle)."
-    def __repr__(self): return "<used by backward>"
-    def __copy__(self): return self
-    def __deepcopy__(self, memo): return self
-    def __reduce__(self): return "_SPENT"
+class Buffer:
+    """Non-trainable state that belongs to a model and is saved with it (torch's
+    registered buffers), such as batch normalisation's running mean. `data` is an
+    array; there is no gradient, and optimizers never see it. Layers update it in
+    place."""
 
+    def __init__(self, data):
+        self.data = np.asarray(data)
 
-_SPENT = _Spent()
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+
+    def __repr__(self):
+        return f"Buffer(shape={self.shape}, dtype={self.dtype})"
 
 
 class SharedModuleError(ValueError):
     "One module instance appears twice in a model (see `Module`: reuse is refused)."
+
+
+class _Used:
+    "What a forward cache becomes once backward has taken it (see `Module._saved`)."
+    def __repr__(self): return "<used by backward>"
+
+
+def _entries(module):
+    """Yield `(name, value)` for each attribute of `module`, and `("name.i", item)`
+    for the items of a list or tuple. A dict holding modules or parameters is
+    refused: they would be invisible to `parameters()` and never train."""
+    for name, value in vars(module).items():
+        if isinstance(value, (list, tuple)):
+            yield from ((f"{name}.{i}", item) for i, item in enumerate(value))
+        elif isinstance(value, dict) and any(
+                isinstance(v, (Module, Parameter, Buffer)) for v in value.values()):
+            raise TypeError(
+                f"{type(module).__name__}.{name} is a dict holding modules or "
+                "parameters, which mlpbook does not look into (they would never "
+                "train): keep them in a list or in attributes of their own")
+        else:
+            yield name, value
 
 
 def _walk_modules(module, prefix="", seen=None):
@@ -166,17 +164,23 @@ def _walk_modules(module, prefix="", seen=None):
         yield from _walk_modules(child, f"{prefix}{name}.", seen)
 
 
+_ABSENT = object()
+
+
 class Module(_StateDict):
-    """Base class of every layer and network.
+    """Base class of every layer and network: the contract of the plain module
+    (`forward`, a `backward` that adds into each Parameter's grad and returns the
+    input gradient, parameters found by walking attributes), plus names, modes,
+    buffers, saving and loading.
 
-    Subclasses implement `forward(x)` and `backward(grad_out)`. Parameters and
-    child modules are found by walking the instance's attributes: any
-    `Parameter` attribute is a parameter, any `Module` attribute (or list or
-    tuple of modules) is a child. `training` is True until `eval()`.
+    Subclasses implement `forward(x)` and `backward(grad_out)`. Any `Parameter` or
+    `Buffer` attribute, or item of a list or tuple attribute, belongs to the
+    module; any `Module` attribute (or item) is a child. `training` is True until
+    `eval()`.
 
-    One backward per forward: layers cache what `forward` saw and drop it in
-    `backward`, so a second `backward` without a new `forward` raises
-    `RuntimeError` (as torch does without `retain_graph=True`).
+    One backward per forward: layers keep what `forward` saw and take it in
+    `backward` with `self._saved(name)`, so a second `backward` without a new
+    `forward` raises `RuntimeError` (as torch does without `retain_graph=True`).
 
     No module instance may appear twice in one model (`Sequential(d, Tanh(), d)`
     or the same layer under two attributes): that raises `SharedModuleError`
@@ -198,15 +202,16 @@ class Module(_StateDict):
         return self.forward(x)
 
     def __setattr__(self, name, value):
-        if isinstance(value, Module) or (isinstance(value, (list, tuple))
-                                         and any(isinstance(v, Module) for v in value)):
-            old = vars(self).get(name, _SPENT)     # _SPENT: there was none
+        "Set an attribute; one that would put a module in the model twice is undone."
+        if isinstance(value, Module) or (isinstance(value, (list, tuple)) and
+                                         any(isinstance(v, Module) for v in value)):
+            old = vars(self).get(name, _ABSENT)
             object.__setattr__(self, name, value)
-            try:                                   # a new child: no instance twice
+            try:
                 for _ in _walk_modules(self):
                     pass
             except SharedModuleError:
-                if old is _SPENT:
+                if old is _ABSENT:
                     object.__delattr__(self, name)
                 else:
                     object.__setattr__(self, name, old)
@@ -214,32 +219,25 @@ class Module(_StateDict):
         else:
             object.__setattr__(self, name, value)
 
-    # --- the forward cache: one backward per forward ------------------
     def _saved(self, name):
-        """Return the array `forward` cached as attribute `name`, and drop it.
+        """Return what `forward` kept in attribute `name`, and mark it used.
 
         Raises RuntimeError naming the layer if forward has not run since the
-        last backward."""
+        last backward: one backward per forward."""
         value = getattr(self, name, None)
-        if value is None or value is _SPENT:
-            when = ("twice after one forward()" if value is _SPENT
+        if value is None or isinstance(value, _Used):
+            when = ("twice after one forward()" if isinstance(value, _Used)
                     else "before forward()")
             raise RuntimeError(
                 f"{self!r}: backward() called {when}. Call forward (model(x)) first, "
                 "once per backward; gradients accumulate in .grad until zero_grad().")
-        object.__setattr__(self, name, _SPENT)
+        object.__setattr__(self, name, _Used())
         return value
 
-    # --- finding children and parameters -------------------------------
+    # --- finding children, parameters and buffers ------------------------
     def named_children(self):
         "Yield `(name, module)` for each direct child, in attribute order."
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
+        return ((name, v) for name, v in _entries(self) if isinstance(v, Module))
 
     def children(self):
         return [module for _, module in self.named_children()]
@@ -250,17 +248,21 @@ class Module(_StateDict):
         Raises `SharedModuleError` if one instance appears twice."""
         return _walk_modules(self)
 
+    def _named(self, kind, prefix):
+        "Yield `(dotted_name, value)` for each attribute of type `kind`, each once."
+        seen = set()
+        for mod_name, module in _walk_modules(self, prefix):
+            dot = f"{mod_name}." if mod_name else ""
+            for name, value in _entries(module):
+                if isinstance(value, kind) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield dot + name, value
+
     def named_parameters(self, prefix=""):
         """Yield `(dotted_name, Parameter)` for this module and all descendants.
 
         A Parameter shared by two layers is yielded once, under its first name."""
-        seen = set()
-        for mod_name, module in _walk_modules(self, prefix):
-            dot = f"{mod_name}." if mod_name else ""
-            for name, value in vars(module).items():
-                if isinstance(value, Parameter) and id(value) not in seen:
-                    seen.add(id(value))
-                    yield dot + name, value
+        return self._named(Parameter, prefix)
 
     def parameters(self):
         "List of all parameters (recursive), each once."
@@ -268,11 +270,7 @@ class Module(_StateDict):
 
     def named_buffers(self, prefix=""):
         "Yield `(dotted_name, Buffer)` for this module and all descendants."
-        for mod_name, module in _walk_modules(self, prefix):
-            dot = f"{mod_name}." if mod_name else ""
-            for name, value in vars(module).items():
-                if isinstance(value, Buffer):
-                    yield dot + name, value
+        return self._named(Buffer, prefix)
 
     def zero_grad(self):
         for p in self.parameters():
@@ -281,7 +279,7 @@ class Module(_StateDict):
     # --- modes ----------------------------------------------------------
     def train(self, mode=True):
         "Set training mode on this module and every descendant; returns self."
-        if not isinstance(mode, (bool, np.bool_)):
+        if not isinstance(mode, (bool, np.bool_)):     # torch raises ValueError too
             raise ValueError(f"{type(self).__name__}.train: mode must be True or "
                              f"False, got {mode!r}")
         self.training = bool(mode)
@@ -308,9 +306,10 @@ class Module(_StateDict):
                  for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
-# %% ../nbs/01_layers.ipynb #ae4d845f
+
 def _check_size(owner, name, value):
-    "A layer size must be a positive int (bool and 2.7 are refused, as torch does)."
+    """A positive int (bool and 2.7 refused). Layers use `checks.integer`; this stays
+    only until `mlpbook.rbf`, which imports it, does the same."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{owner}: {name} must be a positive integer, got {value!r} "
                         f"({type(value).__name__}); pass int({value!r}) if you mean it")
@@ -318,27 +317,18 @@ def _check_size(owner, name, value):
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value}")
     return int(value)
 
-
+# %% ../nbs/01_layers.ipynb #ae4d845f
 class Dense(Module):
     """Fully connected layer: `y = x @ W + b` (torch.nn.Linear).
 
-    Parameters
-    ----------
-    in_features, out_features : int
-        Sizes $d_{in}$ and $d_{out}$ (positive integers).
-    bias : bool
-        If False the layer has no `b` (it is `None`).
-    init : str or callable, keyword-only
-        Weight initialiser: a name from `mlpbook.init` (e.g. "kaiming_uniform",
-        "xavier_normal") or a function `init(shape, rng=, dtype=)`.
-    rng : np.random.Generator, int or None, keyword-only
-        Source of randomness for the initial weights.
-    dtype : float dtype, default float32, keyword-only
-        dtype of `W`, `b`, the output and the gradients.
-
-    Shapes: input `x` (N, in_features) -> output (N, out_features).
-    `W` has shape (in_features, out_features) -- the transpose of
-    `torch.nn.Linear.weight` -- and `b` has shape (out_features,).
+    `Dense(in_features, out_features, bias=True, *, init="kaiming_uniform",
+    rng=None, dtype=np.float32)`. `W` is a Parameter of shape (in_features,
+    out_features), the transpose of `torch.nn.Linear.weight`; `b` has shape
+    (out_features,), or is None when `bias=False`. `init` is the name of an
+    initialiser in `mlpbook.init` (e.g. "kaiming_uniform", "xavier_normal") or a
+    function `init(shape, rng=, dtype=)`; `rng` is an `np.random.Generator`, a
+    seed or None. An input of shape (N, in_features) gives an output of shape
+    (N, out_features), in the layer's dtype (float32 by default).
 
     Differences from `torch.nn.Linear`: the default weight init is He/Kaiming
     uniform with gain sqrt(2) (torch uses bound 1/sqrt(in_features)); the bias
@@ -346,69 +336,75 @@ class Dense(Module):
     to the layer's dtype rather than rejected; one backward per forward.
     """
 
+    can_skip_input_grad = True
+
     def __init__(self, in_features, out_features, bias=True, *,
                  init="kaiming_uniform", rng=None, dtype=np.float32):
-        self.in_features = _check_size("Dense", "in_features", in_features)
-        self.out_features = _check_size("Dense", "out_features", out_features)
-        dtype = np.dtype(dtype)
-        if not np.issubdtype(dtype, np.floating):
-            raise TypeError(f"Dense: dtype must be a floating type, got {dtype}")
-        initialiser = get_initializer(init)
+        self.in_features = checks.integer(in_features, "in_features", "Dense", low=1)
+        self.out_features = checks.integer(out_features, "out_features", "Dense", low=1)
+        dtype = checks.float_dtype(dtype, "Dense")
         shape = (self.in_features, self.out_features)
-        W = np.asarray(initialiser(shape, rng=rng, dtype=dtype), dtype=dtype)
-        if W.shape != shape:
-            raise ValueError(f"Dense: init returned shape {W.shape}, expected {shape}")
-        self.W = Parameter(W)
-        self.b = Parameter(np.zeros(self.out_features, dtype=dtype)) if bias else None
+        self.W = Parameter(_initial_weights(init, shape, rng, dtype))
+        use_bias = checks.flag(bias, "bias", "Dense")
+        self.b = Parameter(np.zeros(self.out_features, dtype)) if use_bias else None
         self._x = None
 
     def forward(self, x):
-        """Compute Y = X W + b for a batch.
+        """Return Y = X W + b for a batch x of shape (N, in_features): an array of
+        shape (N, out_features), new on every call, in the layer's dtype.
 
-        x: (N, in_features) -> returns (N, out_features) in the layer's dtype.
-        Keep X (cast to the layer's dtype) in `self._x`: backward needs it.
-        """
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            hint = ("; for one example use x.reshape(1, -1)"
-                    if x.shape == (self.in_features,) else "")
-            raise ValueError(f"{self!r}: expected input of shape "
-                             f"(N, {self.in_features}), got {x.shape}{hint}")
-        if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer)
-                                   or np.issubdtype(x.dtype, np.floating)):
-            raise TypeError(f"{self!r}: input must hold real numbers, "
-                            f"got dtype {x.dtype}")
-        if x.dtype != self.W.data.dtype:
-            x = x.astype(self.W.data.dtype)
+        The contract: check x with `self._input(x)` (it names the layer when x is
+        not an (N, in_features) array of numbers), cast it to the layer's dtype
+        (`self.W.data.dtype`) and keep it as `self._x` for backward. The
+        mathematics is the forward equation of "The dense layer, derived", as in
+        PlainDense; with `bias=False`, `self.b` is None and there is no bias to
+        add."""
+        x = self._input(x).astype(self.W.data.dtype, copy=False)
         self._x = x
         y = x @ self.W.data
         if self.b is not None:
             y += self.b.data
         return y
 
-    can_skip_input_grad = True
-
     def backward(self, grad_out, input_grad=True):
-        """Backpropagate G = dL/dY through Y = X W + b.
+        """Given grad_out = dL/dY of shape (N, out_features), add dL/dW to W.grad and
+        dL/db to b.grad, in place, and return dL/dX of shape (N, in_features).
 
-        grad_out G: (N, out_features); X (N, in_features) is the input forward kept
-        in `self._x`. Add X^T G (in_features, out_features) to W.grad and the
-        column sums of G (out_features,) to b.grad (+=: gradients accumulate); return
-        dL/dX = G W^T, shape (N, in_features). With input_grad=False skip dL/dX
-        and return None (the first layer of a network never needs it).
-        """
+        The contract: take the input forward kept with `self._saved("_x")`, which
+        hands it over once (a second backward after one forward then raises
+        instead of adding the same gradient again); check grad_out with
+        `self._grad_out(grad_out, x, input_grad)`, which casts it to the layer's
+        dtype. Gradients accumulate (+=) until zero_grad(). With
+        `input_grad=False`, skip dL/dX and return None (the first layer of a
+        network never needs it). The mathematics is the three backward
+        equations of "The dense layer, derived", as in PlainDense."""
         x = self._saved("_x")
-        grad_out = np.asarray(grad_out, dtype=self.W.data.dtype)
-        if grad_out.shape != (x.shape[0], self.out_features):
-            self._x = x                                 # keep it for a corrected call
-            raise ValueError(f"{self!r}: expected grad_out of shape ({x.shape[0]}, "
-                             f"{self.out_features}), got {grad_out.shape}")
-        self.W.grad += x.T @ grad_out                   # X^T G
+        grad_out = self._grad_out(grad_out, x, input_grad)
+        self.W.grad += x.T @ grad_out
         if self.b is not None:
-            self.b.grad += grad_out.sum(axis=0)         # 1^T G
-        if not input_grad:
-            return None
-        return grad_out @ self.W.data.T                 # G W^T
+            self.b.grad += grad_out.sum(axis=0)
+        if input_grad:
+            return grad_out @ self.W.data.T
+        return None
+
+    # --- the checks forward and backward call, one line each -------------------
+    def _input(self, x):
+        "x as an (N, in_features) array of real numbers, or an error naming the layer."
+        x = checks.real_array(x, "input", self)          # self: named as repr(self)
+        hint = ("; for one example use x.reshape(1, -1)"
+                if x.shape == (self.in_features,) else "")
+        return checks.shape(x, (None, self.in_features), "input", self, hint)
+
+    def _grad_out(self, grad_out, x, input_grad):
+        """grad_out as an (N, out_features) array of the layer's dtype, for the input x
+        of N rows, and input_grad a bool; on an error x stays kept for a new call."""
+        try:
+            checks.flag(input_grad, "input_grad", "Dense.backward")
+            return checks.grad_out(grad_out, (len(x), self.out_features), "Dense",
+                                   self.W.data.dtype)
+        except (TypeError, ValueError):
+            self._x = x
+            raise
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features,
@@ -418,81 +414,71 @@ class Dense(Module):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.b is not None}, dtype={self.W.data.dtype}")
 
+
+def _initial_weights(init, shape, rng, dtype):
+    "The weights `init` draws (a name in mlpbook.init or a function), checked."
+    initialiser = get_initializer(init)
+    W = np.asarray(initialiser(shape, rng=checks.generator(rng, "Dense"), dtype=dtype),
+                   dtype=dtype)
+    if W.shape != shape:
+        raise ValueError(f"Dense: init returned shape {W.shape}, expected {shape}")
+    return checks.finite(W, "the initial W that init drew", "Dense")
+
 # %% ../nbs/01_layers.ipynb #475d518d
 class Sequential(Module):
     """Apply modules in order; backward applies their `backward` in reverse.
 
     `Sequential(Dense(784, 256), ReLU(), Dense(256, 10))`. Children are named
-    "0", "1", ... so parameters are "0.W", "0.b", ... as in torch.
-    Supports `len()`, iteration, indexing (`net[0]`, `net[-1]`) and slicing:
-    `net[1:]` is a new Sequential holding the same layer objects, as in torch.
-    A layer instance may appear only once (`SharedModuleError` otherwise; see
-    `Module`). An empty Sequential passes its input through, and its backward
-    raises.
+    "0", "1", ... so parameters are "0.W", "0.b", ... as in torch. Supports `len()`,
+    iteration, indexing (`net[0]`, `net[-1]`) and slicing (`net[1:]` is a new
+    Sequential holding the same layer objects, as in torch). A layer instance may
+    appear only once (`SharedModuleError` otherwise; see `Module`). An empty
+    Sequential passes its input through, and its backward raises.
     """
 
     def __init__(self, *layers):
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                is_class = isinstance(layer, type) and issubclass(layer, Module)
-                hint = " (a class: call it, e.g. ReLU())" if is_class else ""
-                raise TypeError(f"Sequential: item {i} is {layer!r}, "
-                                f"not a Module{hint}")
-        self.layers = list(layers)
-
-    def named_children(self):
-        for i, layer in enumerate(self.layers):
-            yield str(i), layer
+        self.layers = [_layer(item, i) for i, item in enumerate(layers)]
 
     def forward(self, x):
-        "Apply the layers in order: x -> layers[0] -> layers[1] -> ... -> output."
-        self._forward_failed = True    # until the last layer returns (see backward)
+        """Apply the layers in order, each to the output of the one before, and
+        return the last one's output (the input itself when there are no layers).
+
+        The contract: run each layer's forward inside `with self._running(i):`,
+        which names layer i in any error it raises and lets backward refuse after
+        a forward that failed part-way."""
         for i, layer in enumerate(self.layers):
-            try:
+            with self._running(i):
                 x = layer(x)
-            except (ValueError, TypeError) as err:
-                err.add_note(f"(in layer {i} of the Sequential: {layer!r})")
-                raise
-        self._forward_failed = False
         return x
 
-    @property
-    def can_skip_input_grad(self):
-        first = self.layers[0] if self.layers else None
-        return getattr(first, "can_skip_input_grad", False)
-
     def backward(self, grad_out, input_grad=True):
-        """Backpropagate through the layers in reverse order.
+        """Given grad_out = dL/d(output), shaped like the last layer's output, return
+        dL/dx, shaped like the input x, by passing the gradient through every
+        layer's backward from the last layer to the first.
 
-        grad_out: dL/d(output), shaped like the last layer's output. Pass it to the
-        last layer's backward, its result to the layer before, and so on; return
-        the first layer's result, dL/dx, shaped like the input x. With
-        input_grad=False (allowed when the first layer supports it, see
-        `can_skip_input_grad`) the first layer skips dL/dx and None is returned.
-        """
-        if getattr(self, "_forward_failed", False):
-            raise RuntimeError("Sequential.backward: the last forward() raised, so the "
-                               "layers before the failure hold that batch and those "
-                               "after it an older one; call forward again first")
-        if not self.layers:
-            raise RuntimeError("Sequential.backward: this Sequential has no layers, so "
-                               "there is nothing to backpropagate through; add layers "
-                               "(Sequential(Dense(...), ...)) first")
-        if not input_grad and not self.can_skip_input_grad:
-            raise ValueError(f"Sequential: the first layer, "
-                             f"{type(self.layers[0]).__name__}, cannot skip its "
-                             "input gradient")
-        for i in range(len(self.layers) - 1, 0, -1):
-            grad_out = self.layers[i].backward(grad_out)
+        The contract: call `self._ready(input_grad)` first (it refuses a backward
+        after a failed forward, or with no layers, or with input_grad=False when
+        the first layer cannot skip its input gradient). With input_grad=False,
+        call the first layer's backward with input_grad=False and return what it
+        returns, None."""
+        self._ready(input_grad)
+        for layer in reversed(self.layers[1:]):
+            grad_out = layer.backward(grad_out)
         if input_grad:
             return self.layers[0].backward(grad_out)
         return self.layers[0].backward(grad_out, input_grad=False)
 
+    @property
+    def can_skip_input_grad(self):
+        return bool(self.layers) and self.layers[0].can_skip_input_grad
+
+    def named_children(self):
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
     def append(self, layer):
         "Add `layer` at the end; returns self."
-        if not isinstance(layer, Module):
-            raise TypeError(f"Sequential.append: {layer!r} is not a Module")
-        self.layers = self.layers + [layer]        # checked: no instance twice
+        item = _layer(layer, len(self.layers), "Sequential.append")
+        self.layers = self.layers + [item]           # checked: no instance twice
         return self
 
     def __len__(self): return len(self.layers)
@@ -502,3 +488,56 @@ class Sequential(Module):
         if isinstance(i, slice):
             return Sequential(*self.layers[i])
         return self.layers[i]
+
+    # --- the guards forward and backward call, one line each -------------------
+    def _running(self, i):
+        "Around layer i's forward: an error names the layer and blocks backward."
+        return _Running(self, i)
+
+    def _ready(self, input_grad):
+        "Raise unless a backward with this `input_grad` can run now."
+        if getattr(self, "_failed", False):
+            raise RuntimeError("Sequential.backward: the last forward() raised, so the "
+                               "layers before the failure hold that batch and those "
+                               "after it an older one; call forward again first")
+        if not self.layers:
+            raise RuntimeError("Sequential.backward: this Sequential has no layers, so "
+                               "there is nothing to backpropagate through; add layers "
+                               "(Sequential(Dense(...), ...)) first")
+        if not checks.flag(input_grad, "input_grad", "Sequential.backward") and \
+                not self.can_skip_input_grad:
+            raise ValueError(f"Sequential.backward: the first layer, "
+                             f"{type(self.layers[0]).__name__}, cannot skip its "
+                             "input gradient (input_grad=False)")
+
+
+class _Running:
+    """`Sequential._running(i)`: an error in layer i gets a note naming the layer, and
+    backward refuses until a forward completes."""
+    __slots__ = ("seq", "i")
+
+    def __init__(self, seq, i):
+        self.seq, self.i = seq, i
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, traceback):
+        layers = self.seq.layers
+        if err is not None:
+            err.add_note(f"(in layer {self.i} of the Sequential: {layers[self.i]!r})")
+            self.seq._failed = True
+        elif self.i == len(layers) - 1:
+            self.seq._failed = False
+        return False
+
+
+def _layer(item, i, owner="Sequential"):
+    "`item` if it is a Module instance; a TypeError with a hint otherwise."
+    if isinstance(item, Module):
+        return item
+    hint = (" (a class: call it, e.g. ReLU())"
+            if isinstance(item, type) and issubclass(item, Module) else
+            " (pass the layers one by one: Sequential(*layers))"
+            if isinstance(item, (list, tuple)) else "")
+    raise TypeError(f"{owner}: item {i} is {item!r}, not a Module{hint}")

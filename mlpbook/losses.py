@@ -7,122 +7,151 @@ __all__ = ['CrossEntropyLoss', 'BCEWithLogitsLoss', 'Loss', 'MSELoss', 'Categori
 # %% ../nbs/03_losses.ipynb #769b09bd
 import numpy as np
 
+from . import checks
 from .activations import log_softmax, sigmoid, softmax
 
 # %% ../nbs/03_losses.ipynb #4d28f3f4
 class Loss:
-    """Base class: `loss = loss_fn(pred, target)` returns a float (mean reduction);
-    `loss_fn.backward()` returns dLoss/dpred, shaped and typed like `pred`."""
+    """Base class of the losses: `loss = loss_fn(pred, target)` returns a Python
+    float (mean reduction) and keeps what backward needs in `_cache`;
+    `loss_fn.backward()` returns dLoss/dpred, shaped and typed like `pred`, and
+    leaves `_cache` unchanged. Subclasses define `forward(pred, target)` and
+    `backward()`."""
+
+    _cache = None
 
     def __call__(self, pred, target):
         return self.forward(pred, target)
 
-    @staticmethod
-    def _check_reduction(owner, reduction):
-        "Only torch's default, reduction='mean', is implemented."
-        if reduction != "mean":
-            raise ValueError(f"{owner}: reduction={reduction!r} is not implemented; "
-                             "mlpbook's losses average (reduction='mean')")
-
-    def forward(self, pred, target):
-        raise NotImplementedError
-
-    def backward(self):
-        raise NotImplementedError
-
-    def _require_forward(self):
-        if getattr(self, "_cache", None) is None:
+    def _cached(self):
+        "What the last forward kept; RuntimeError if there is none."
+        if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}: backward() called before "
                                "forward(); call loss_fn(pred, target) first")
         return self._cache
 
-    def _check_pred(self, pred, ndim=None):
-        self._cache = None           # a failed forward must not leave an old gradient
-        pred = np.asarray(pred)
-        if not np.issubdtype(pred.dtype, np.floating):
-            if not np.issubdtype(pred.dtype, np.integer) or pred.dtype == bool:
-                raise TypeError(f"{type(self).__name__}: predictions must be real "
-                                f"numbers, got dtype {pred.dtype}")
-            pred = pred.astype(np.float64)
-        if ndim is not None and pred.ndim != ndim:
-            raise ValueError(f"{type(self).__name__}: expected predictions of shape "
-                             f"(N, C), got {pred.shape}")
-        if pred.size == 0:
-            raise ValueError(f"{type(self).__name__}: empty batch")
-        return pred
-
-    def _targets_as_distribution(self, target, pred):
-        "Integer labels (N,) or per-class targets (N, C) -> float (N, C), validated."
-        name = type(self).__name__
-        N, C = pred.shape
-        target = np.asarray(target)
-        if target.ndim == 1:
-            if not np.issubdtype(target.dtype, np.integer):
-                raise TypeError(f"{name}: class labels must be integers, got dtype "
-                                f"{target.dtype} (use labels.astype(int))")
-            if target.shape[0] != N:
-                raise ValueError(f"{name}: {N} predictions but "
-                                 f"{target.shape[0]} labels")
-            if target.size and (target.min() < 0 or target.max() >= C):
-                bad = target[(target < 0) | (target >= C)][0]
-                raise ValueError(f"{name}: label {bad} is out of range for {C} classes "
-                                 f"(expected 0..{C - 1})")
-            q = np.zeros((N, C), dtype=pred.dtype)
-            q[np.arange(N), target] = 1
-            return q, target
-        if target.shape != pred.shape:
-            raise ValueError(f"{name}: targets must be labels of shape ({N},) or a "
-                             f"distribution of shape {pred.shape}, got {target.shape}")
-        target = self._check_target(target).astype(pred.dtype, copy=False)
-        if (target < 0).any():
-            raise ValueError(f"{name}: target probabilities must be non-negative")
-        sums = target.sum(axis=1)
-        if not np.allclose(sums, 1, atol=1e-3):    # NaN fails too
-            off = np.where(np.isfinite(sums), np.abs(sums - 1), np.inf)
-            worst = int(np.argmax(off))
-            raise ValueError(f"{name}: each row of target probabilities must sum to 1; "
-                             f"row {worst} sums to {sums[worst]:.6g}")
-        return target, None
-
-    def _check_target(self, target):
-        "Targets must be real numbers (bool counts as 0/1); returned as an array."
-        target = np.asarray(target)
-        if not (np.issubdtype(target.dtype, np.number) or target.dtype == bool) \
-                or np.issubdtype(target.dtype, np.complexfloating):
-            raise TypeError(f"{type(self).__name__}: targets must be real numbers, "
-                            f"got dtype {target.dtype}")
-        return target
-
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+# %% ../nbs/03_losses.ipynb #d8f2a6b3
+def _predictions(loss, pred, ndim=None):
+    """pred as a float array with at least one entry (integers become float64), of
+    `ndim` dimensions if given. Clears the loss's cache first."""
+    loss._cache = None
+    owner = type(loss).__name__
+    pred = checks.floats(pred, "predictions", owner)
+    if ndim is not None and pred.ndim != ndim:
+        raise ValueError(f"{owner}: expected predictions of shape (N, C), got "
+                         f"{pred.shape}")
+    if pred.size == 0:
+        raise ValueError(f"{owner}: empty batch: predictions of shape {pred.shape} "
+                         "have no entries")
+    return pred
+
+
+def _same_shape_targets(loss, target, pred):
+    """Targets of pred's exact shape (no broadcasting), real numbers (bool counts
+    as 0/1), cast to pred's dtype."""
+    owner = type(loss).__name__
+    target = np.asarray(target)
+    if target.dtype == bool:
+        target = target.astype(pred.dtype)
+    target = checks.floats(target, "targets", owner, pred.dtype)
+    if target.shape != pred.shape:
+        raise ValueError(f"{owner}: prediction shape {pred.shape} and target shape "
+                         f"{target.shape} differ (broadcasting is refused: it "
+                         "silently trains the wrong thing)")
+    return target
+
+
+def _rows_sum_to_one(owner, what, rows, hint=""):
+    "Raise unless every row of `rows` (N, C) is non-negative and sums to 1 (1e-3)."
+    if (rows < 0).any():
+        raise ValueError(f"{owner}: {what} must be non-negative")
+    sums = rows.sum(axis=1)
+    if not np.allclose(sums, 1, atol=1e-3):             # NaN fails too
+        off = np.where(np.isfinite(sums), np.abs(sums - 1), np.inf)
+        worst = int(np.argmax(off))
+        raise ValueError(f"{owner}: each row of {what} must sum to 1; row {worst} "
+                         f"sums to {sums[worst]:.6g}{hint}")
+
+
+def _probabilities(loss, probs):
+    "Predicted probabilities (N, C): non-negative rows that sum to 1."
+    p = _predictions(loss, probs, ndim=2)
+    _rows_sum_to_one(type(loss).__name__, "probabilities", p,
+                     " (did you pass logits? use SoftmaxCrossEntropy)")
+    return p
+
+
+def _target_distribution(loss, target, pred):
+    """Targets as an (N, C) distribution Q in pred's dtype: integer labels (N,) in
+    [0, C) become one-hot rows; class probabilities (N, C) must be non-negative
+    rows summing to 1."""
+    owner = type(loss).__name__
+    N, C = pred.shape
+    target = np.asarray(target)
+    if target.ndim == 1:
+        labels = checks.class_labels(target, N, C, owner)
+        return np.eye(C, dtype=pred.dtype)[labels]
+    if target.shape != pred.shape:
+        raise ValueError(f"{owner}: targets must be labels of shape ({N},) or a "
+                         f"distribution of shape {pred.shape}, got {target.shape}")
+    q = _same_shape_targets(loss, target, pred)
+    _rows_sum_to_one(owner, "target probabilities", q)
+    return q
+
+
+def _binary_targets(loss, target, pred):
+    "Targets of pred's shape with every entry in [0, 1] (NaN refused)."
+    t = _same_shape_targets(loss, target, pred)
+    inside = (t >= 0) & (t <= 1)
+    if not inside.all():
+        bad = t[~inside][0]
+        raise ValueError(f"{type(loss).__name__}: targets must lie in [0, 1], got "
+                         f"{bad} ({np.count_nonzero(~inside)} entries outside)")
+    return t
+
+
+def _mean_reduction(owner, reduction):
+    "Only torch's default, reduction='mean', is implemented."
+    if reduction != "mean":
+        raise ValueError(f"{owner}: reduction={reduction!r} is not implemented; "
+                         "mlpbook's losses average (reduction='mean')")
+    return reduction
+
+
+def _smoothing(value):
+    "label_smoothing as a float in [0, 1]; a bool is refused as out of range."
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in [0, 1], "
+                         f"got {value!r}")
+    return checks.number(value, "label_smoothing", "SoftmaxCrossEntropy", 0.0, 1.0)
 
 # %% ../nbs/03_losses.ipynb #e5230ccd
 class MSELoss(Loss):
     """Mean squared error over all elements (torch.nn.MSELoss, reduction="mean").
 
     pred, target: arrays of the same shape (no broadcasting). Returns a float;
-    backward() returns 2 (pred - target) / pred.size, shaped like pred.
+    backward() returns dL/dpred, shaped like pred.
     """
 
     def __init__(self, *, reduction="mean"):
-        self._check_reduction("MSELoss", reduction)
-        self.reduction = reduction
+        self.reduction = _mean_reduction("MSELoss", reduction)
 
     def forward(self, pred, target):
-        pred = self._check_pred(pred)
-        target = self._check_target(target)
-        if target.shape != pred.shape:
-            raise ValueError(f"MSELoss: prediction shape {pred.shape} and target shape "
-                             f"{target.shape} differ (broadcasting is refused: it "
-                             "silently trains the wrong thing)")
-        diff = pred - target.astype(pred.dtype, copy=False)
-        self._cache = diff
-        return float(np.mean(diff * diff))
+        pred = _predictions(self, pred)
+        self._cache = pred - _same_shape_targets(self, target, pred)
+        return float(np.mean(self._cache ** 2))
 
     def backward(self):
-        """Return dL/dpred = 2 (pred - target) / M, shaped like pred, where M is
-        the number of entries (the forward pass kept pred - target in `_cache`)."""
-        diff = self._require_forward()
+        """Gradient of the mean squared error, derived in "Mean squared error".
+
+        Forward kept diff = pred - target (shape of pred) in `_cache`; read it
+        with `self._cached()`. Return dL/dpred as a new array of pred's shape and
+        dtype, the mean taken over all entries; leave `_cache` unchanged.
+        """
+        diff = self._cached()
         return diff * (2.0 / diff.size)
 
 # %% ../nbs/03_losses.ipynb #01be261e
@@ -131,76 +160,58 @@ class CategoricalCrossEntropy(Loss):
     or one-hot / probability targets (N, C). Mean over the batch.
 
     Equal to torch.nn.NLLLoss applied to log(probs). Rows of `probs` must be
-    non-negative and sum to 1 (within 1e-3), else ValueError. No clipping:
-    a zero probability on the true class gives inf loss and an inf gradient.
-    backward() returns -q / (N p), shaped like probs.
+    non-negative and sum to 1 (within 1e-3), else ValueError. No clipping: a zero
+    probability on the true class gives inf loss and an inf gradient. backward()
+    returns dL/dprobs, shaped like probs.
     """
 
     def forward(self, probs, target):
-        p = self._check_pred(probs, ndim=2)
-        if (p < 0).any():
-            raise ValueError("CategoricalCrossEntropy: probabilities must be "
-                             "non-negative")
-        sums = p.sum(axis=1)
-        if not np.allclose(sums, 1, atol=1e-3):
-            worst = int(np.argmax(np.abs(sums - 1)))
-            raise ValueError(f"CategoricalCrossEntropy: each row of probabilities "
-                             f"must sum to 1; row {worst} sums to {sums[worst]:.6g} "
-                             "(did you pass logits? use SoftmaxCrossEntropy)")
-        q, labels = self._targets_as_distribution(target, p)
-        N = p.shape[0]
+        p = _probabilities(self, probs)
+        q = _target_distribution(self, target, p)
         self._cache = (p, q)
-        if labels is not None:
-            return float(-np.mean(np.log(p[np.arange(N), labels])))
-        with np.errstate(invalid="ignore"):         # 0 log 0 = 0 for classes with q = 0
-            terms = np.where(q > 0, q * np.log(np.where(q > 0, p, 1)), 0)
-        return float(-terms.sum() / N)
+        return float(-np.sum(q * np.log(np.where(q > 0, p, 1))) / p.shape[0])
 
     def backward(self):
-        p, q = self._require_forward()
-        with np.errstate(invalid="ignore"):
-            grad = np.where(q > 0, -q / (p.shape[0] * p), 0)
-        return grad.astype(p.dtype, copy=False)
+        p, q = self._cached()
+        return -q / (p.shape[0] * np.where(q > 0, p, 1))
 
 # %% ../nbs/03_losses.ipynb #eafbfef5
 class SoftmaxCrossEntropy(Loss):
-    """Softmax + cross-entropy on logits, fused and stable (torch.nn.CrossEntropyLoss,
-    also available under that name).
+    """Softmax + cross-entropy on logits, fused and stable
+    (torch.nn.CrossEntropyLoss, also available under that name).
 
     logits: (N, C) floats. target: integer labels (N,) in [0, C), or class
     probabilities (N, C) (each row summing to 1). `label_smoothing` in [0, 1]
-    (keyword-only, as torch's positions differ) mixes the target with the
-    uniform distribution as torch does. Returns the mean over the batch;
-    backward() returns (softmax(logits) - q) / N.
-    Not supported (unlike torch): `weight`, `ignore_index`, reductions other than
-    mean.
+    (keyword-only, as torch's positions differ) mixes the target with the uniform
+    distribution as torch does. Returns the mean over the batch; backward()
+    returns dL/dlogits, shaped like the logits. Not supported (unlike torch):
+    `weight`, `ignore_index`, reductions other than mean.
     """
 
     def __init__(self, *, reduction="mean", label_smoothing=0.0):
-        self._check_reduction("SoftmaxCrossEntropy", reduction)
-        if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must be in "
-                             f"[0, 1], got {label_smoothing}")
-        self.reduction = reduction
-        self.label_smoothing = float(label_smoothing)
+        self.reduction = _mean_reduction("SoftmaxCrossEntropy", reduction)
+        self.label_smoothing = _smoothing(label_smoothing)
 
     def forward(self, logits, target):
-        z = self._check_pred(logits, ndim=2)
-        q, labels = self._targets_as_distribution(target, z)
+        z = _predictions(self, logits, ndim=2)
+        q = _target_distribution(self, target, z)
         if self.label_smoothing:
             q = q * (1 - self.label_smoothing) + self.label_smoothing / z.shape[1]
-        logp = log_softmax(z, axis=1)
-        self._cache = (logp, q)
-        return float(-np.sum(q * logp) / z.shape[0])
+        self._cache = (z, q)
+        return float(-np.sum(q * log_softmax(z, axis=1)) / z.shape[0])
 
     def backward(self):
-        """Return dL/dZ = (softmax(Z) - Q) / N, shape (N, C), for logits Z (N, C)
-        and target distribution Q (N, C, one-hot rows for labels). The forward
-        pass kept log softmax(Z) and Q in `_cache`."""
-        logp, q = self._require_forward()
-        with np.errstate(under="ignore"):        # p -> 0 for very wrong classes: right
-            p = np.exp(logp)
-        return (p - q) / logp.shape[0]
+        """Gradient of the fused softmax cross-entropy with respect to the logits,
+        derived in "Softmax and cross-entropy, fused".
+
+        Forward kept the logits Z (N, C) and the target distribution Q (N, C:
+        one-hot rows for labels, smoothed if label_smoothing > 0) in `_cache`;
+        read them with `self._cached()`. Return dL/dZ as a new (N, C) array of Z's
+        dtype, the mean taken over the N rows, finite for any finite logits (never
+        divide by a probability); leave `_cache` unchanged.
+        """
+        z, q = self._cached()
+        return (softmax(z, axis=1) - q) / z.shape[0]
 
     def __repr__(self):
         return f"SoftmaxCrossEntropy(label_smoothing={self.label_smoothing})"
@@ -214,34 +225,32 @@ class BCEWithLogits(Loss):
     (torch.nn.BCEWithLogitsLoss, also available under that name).
 
     logits and target have the same shape; targets in [0, 1] (soft targets
-    allowed). backward() returns (sigmoid(logits) - target) / logits.size.
-    Not supported (unlike torch): `weight`, `pos_weight`, reductions other than
-    mean.
+    allowed). backward() returns dL/dlogits, shaped like the logits. Not supported
+    (unlike torch): `weight`, `pos_weight`, reductions other than mean.
     """
 
     def __init__(self, *, reduction="mean"):
-        self._check_reduction("BCEWithLogits", reduction)
-        self.reduction = reduction
+        self.reduction = _mean_reduction("BCEWithLogits", reduction)
 
     def forward(self, logits, target):
-        z = self._check_pred(logits)
-        t = self._check_target(target)
-        if t.shape != z.shape:
-            raise ValueError(f"BCEWithLogits: logits shape {z.shape} and target shape "
-                             f"{t.shape} differ")
-        t = t.astype(z.dtype, copy=False)
-        if (t < 0).any() or (t > 1).any():
-            raise ValueError("BCEWithLogits: targets must lie in [0, 1]")
-        self._cache = (z, t)
+        z = _predictions(self, logits)
+        y = _binary_targets(self, target, z)
+        self._cache = (z, y)
         with np.errstate(under="ignore"):
-            terms = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-        return float(np.mean(terms))
+            softplus = np.log1p(np.exp(-np.abs(z)))          # log(1 + e^-|z|)
+        return float(np.mean(np.maximum(z, 0) - z * y + softplus))
 
     def backward(self):
-        """Return dL/dZ = (sigmoid(Z) - T) / M, shaped like the logits Z, where M is
-        the number of entries (the forward pass kept Z and T in `_cache`)."""
-        z, t = self._require_forward()
-        return (sigmoid(z) - t) / z.size
+        """Gradient of the binary cross-entropy with respect to the logits,
+        derived in "Binary cross-entropy with logits".
+
+        Forward kept the logits Z and the targets Y (same shape) in `_cache`; read
+        them with `self._cached()`. Return dL/dZ as a new array of Z's shape and
+        dtype, the mean taken over all entries, finite for any finite logits;
+        leave `_cache` unchanged.
+        """
+        z, y = self._cached()
+        return (sigmoid(z) - y) / z.size
 
 
 BCEWithLogitsLoss = BCEWithLogits           # torch's name

@@ -10,7 +10,6 @@ error whose "<ExceptionName>: <message>" matches `expect`: a cell of the chapter
 notices the mistake and says what is wrong. Two mutants run at a time.
 """
 import concurrent.futures
-import copy
 import json
 import re
 from pathlib import Path
@@ -38,15 +37,7 @@ def load_spec(path):
 
 def mutate(nb, mutation):
     "A copy of `nb` with the mutation applied to the one code cell that contains `find`."
-    hits = sum(src.count(mutation["find"]) for src in nbrun.code_source(nb))
-    assert hits == 1, (f"mutation {mutation['name']!r}: `find` must occur exactly once in the code cells, "
-                       f"found {hits} times: {mutation['find']!r}")
-    nb = copy.deepcopy(nb)
-    for cell in nb["cells"]:
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell["cell_type"] == "code" and mutation["find"] in src:
-            cell["source"] = src.replace(mutation["find"], mutation["replace"])
-    return nb
+    return nbrun.replace_once(nb, mutation, "mutation")
 
 
 def check_mutant(nb, mutation):

@@ -44,7 +44,8 @@ OTHER_PAGES = ["intro.html", "notation.html", "glossary.html", "bibliography.htm
 FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
            "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4, "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1,
            "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3, "nbs/05e_regularization.html": 2, "nbs/05f_batchnorm.html": 1,
-           "nbs/06_fashion_mnist.html": 5}
+           "nbs/06_fashion_mnist.html": 5,
+           "nbs/09_autograd.html": 3}
 
 pytestmark = pytest.mark.browser
 
@@ -82,11 +83,11 @@ def chromium(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=8000",
-             "--window-size=1280,900"]
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=8000"]
 
-    def run(*args):
-        res = subprocess.run(flags + list(args), capture_output=True, text=True, timeout=120)
+    def run(*args, width=1280):
+        res = subprocess.run(flags + [f"--window-size={width},900"] + list(args),
+                             capture_output=True, text=True, timeout=120)
         assert res.returncode == 0, res.stderr[-2000:]
         return res.stdout
     return run
@@ -156,11 +157,13 @@ def test_figures_present_and_non_empty(site, chromium, page, count):
 
 
 def test_screenshots_for_a_person(site, chromium):
+    "Screenshots in _build/screenshots, at both widths the layout tests check, to look at."
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for page in ("index.html", "nbs/01a_init.html"):
-        out = SHOTS / (page.replace("/", "_").replace(".html", ".png"))
-        chromium(f"--screenshot={out}", f"{site}/{page}")
-        assert out.exists() and out.stat().st_size > 10_000
+    for page in ("index.html", "nbs/01a_init.html", "nbs/05f_batchnorm.html"):
+        for width in WIDTHS:
+            out = SHOTS / (page.replace("/", "_").replace(".html", f"_{width}.png"))
+            chromium(f"--screenshot={out}", f"{site}/{page}", width=width)
+            assert out.exists() and out.stat().st_size > 10_000
 
 
 def _internal_links(page):
@@ -278,3 +281,218 @@ def test_figures_not_heavily_downscaled(site, chromium, page, tmp_path):
     bad = [f"{i['src']}: drawn {i['natural']} px, shown {i['shown']:.0f} px" for i in images
            if i["shown"] < MIN_SCALE * i["natural"]]
     assert not bad, f"{page}: figures shrunk below {MIN_SCALE:.0%} of their width (draw them narrower):\n" + "\n".join(bad)
+
+
+# --- the page renders as written, at 800 and 1280 px (CONTRIBUTING.md, rule 8) --------------
+# Measured in the DOM of each page, loaded in an iframe of the window's width once MathJax
+# has typeset it and its fonts are in, with every <details> (folded code, solutions) open.
+
+WIDTHS = (800, 1280)
+LAYOUT = """<!doctype html><html><body style="margin:0">
+<iframe id="f" style="width:WIDTHpx;height:900px;border:0" src="PAGE"></iframe>
+<pre id="result">pending</pre>
+<script>
+function px(v) { return parseFloat(v) || 0; }
+function describe(el) {
+  var s = el.tagName.toLowerCase();
+  if (el.id) s += "#" + el.id;
+  if (el.className && typeof el.className == "string") s += "." + el.className.trim().split(/\\s+/).join(".");
+  return s;
+}
+// Does a ::-webkit-scrollbar rule of the page itself apply to `el`? A scrollbar the page
+// styles is drawn at all times in Chromium and Safari; an unstyled one is an overlay on
+// macOS, phones and some Linux desktops, hidden until the reader scrolls.
+function styledScrollbar(el) {
+  function search(rules) {
+    for (var i = 0; i < rules.length; i++) {
+      var rule = rules[i];
+      if (rule.cssRules && search(rule.cssRules)) return true;
+      if (!rule.selectorText) continue;
+      var parts = rule.selectorText.split(",");
+      for (var j = 0; j < parts.length; j++) {
+        var part = parts[j].trim();
+        if (!/::-webkit-scrollbar$/.test(part)) continue;
+        var base = part.replace(/::-webkit-scrollbar$/, "") || "*";
+        try { if (el.matches(base)) return true; } catch (e) {}
+      }
+    }
+    return false;
+  }
+  var sheets = el.ownerDocument.styleSheets;
+  for (var k = 0; k < sheets.length; k++) {
+    var rules;
+    try { rules = sheets[k].cssRules; } catch (e) { continue; }
+    if (search(rules)) return true;
+  }
+  return false;
+}
+// Is the box `r` (the content of `el`) cut off? Walk out from `el` to the article: the first
+// box that scrolls sideways makes the content reachable, if its scrollbar takes room on
+// screen and is one the reader always sees; a box that clips (overflow hidden), or the
+// article itself, must contain it.
+function cut(el, r, article) {
+  for (var a = el; a; a = a.parentElement) {
+    var cs = getComputedStyle(a), box = a.getBoundingClientRect();
+    if ((cs.overflowX == "auto" || cs.overflowX == "scroll") && a.scrollWidth > a.clientWidth + 1) {
+      var bar = a.offsetHeight - a.clientHeight - px(cs.borderTopWidth) - px(cs.borderBottomWidth);
+      if (bar > 0 && styledScrollbar(a)) return null;
+      return "scrolls inside " + describe(a) + " behind " + (bar > 0 ? "a scrollbar the page " +
+             "does not style (on macOS and phones an overlay, hidden until the reader scrolls)"
+             : "no scrollbar") + ", " + (a.scrollWidth - a.clientWidth) + " px out of sight";
+    }
+    if (cs.overflowX != "visible" || a === article) {
+      if (r.right > box.right + 1 || r.left < box.left - 1)
+        return "cut off by " + describe(a) + " (" + Math.round(r.left - box.left) + " to " +
+               Math.round(r.right - box.right) + " px outside)";
+    }
+    if (a === article) return null;
+  }
+  return null;
+}
+function measure(doc, win) {
+  var article = doc.querySelector("article.bd-article") || doc.querySelector("main") || doc.body;
+  var out = {width: win.innerWidth, code: [], math: [], images: [], empty: []};
+  article.querySelectorAll("pre").forEach(function (pre) {
+    if (!pre.getClientRects().length) return;                  // not rendered
+    var text = pre.textContent.replace(/\\n$/, ""), lines = text.split("\\n");
+    var one = pre.cloneNode(false);                            // the same box, one line of text
+    one.textContent = "x";
+    pre.parentNode.insertBefore(one, pre);
+    var pad = function (e) { var c = getComputedStyle(e);
+      return px(c.paddingTop) + px(c.paddingBottom) + px(c.borderTopWidth) + px(c.borderBottomWidth); };
+    var lineHeight = one.getBoundingClientRect().height - pad(one);
+    one.remove();
+    var height = pre.getBoundingClientRect().height - pad(pre);
+    var scrollbar = pre.offsetHeight - pre.clientHeight - px(getComputedStyle(pre).borderTopWidth)
+                    - px(getComputedStyle(pre).borderBottomWidth);
+    var shown = Math.round((height - Math.max(scrollbar, 0)) / lineHeight);
+    var range = doc.createRange();
+    range.selectNodeContents(pre);
+    var longest = lines.reduce(function (a, b) { return b.length > a.length ? b : a; }, "");
+    out.code.push({lines: lines.length, shown: shown, longest: longest.slice(0, 100),
+                   cut: cut(pre, range.getBoundingClientRect(), article),
+                   cell: !!pre.closest("div.cell")});
+  });
+  article.querySelectorAll('mjx-container[display="true"]').forEach(function (m) {
+    var math = m.querySelector("mjx-math") || m;
+    var label = m.closest("div.math");
+    var eqno = label && label.querySelector(".eqno");
+    out.math.push({label: eqno ? eqno.textContent.replace("#", "").trim() : (label && label.id) || "",
+                   tex: (m.querySelector("mjx-assistive-mml") || m).textContent.slice(0, 80),
+                   cut: cut(m, math.getBoundingClientRect(), article)});
+  });
+  article.querySelectorAll("img").forEach(function (img) {
+    out.images.push({src: img.getAttribute("src"), natural: img.naturalWidth,
+                     shown: img.getBoundingClientRect().width});
+  });
+  article.querySelectorAll("div.cell div.cell_input").forEach(function (box) {
+    if (!box.textContent.trim()) out.empty.push(describe(box.closest("div.cell")));
+  });
+  return out;
+}
+document.getElementById("f").addEventListener("load", function () {
+  var win = this.contentWindow, doc = this.contentDocument;
+  var typeset = win.MathJax && win.MathJax.startup && win.MathJax.startup.promise;
+  Promise.resolve(typeset).then(function () { return doc.fonts ? doc.fonts.ready : null; })
+    .then(function () {
+      doc.querySelectorAll("details").forEach(function (d) { d.open = true; });
+      setTimeout(function () {
+        var result;
+        try { result = JSON.stringify(measure(doc, win)); }
+        catch (e) { result = JSON.stringify({error: String(e)}); }
+        document.getElementById("result").textContent = result;
+      }, 200);
+    });
+});
+</script></body></html>"""
+PAGES = sorted(set(CHAPTERS + OTHER_PAGES))
+
+
+@functools.lru_cache(maxsize=None)
+def _layout(chromium, site, page, width):
+    "What a reader's window of `width` px shows of `page` (see LAYOUT), as a dict."
+    measure = SITE / f"__layout_{pathlib.Path(page).stem}_{width}.html"
+    measure.write_text(LAYOUT.replace("PAGE", page).replace("WIDTH", str(width)))
+    try:
+        dom = chromium("--dump-dom", f"{site}/{measure.name}", width=width + 40)
+    finally:
+        measure.unlink()
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
+    assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
+    layout = json.loads(html.unescape(found.group(1)))
+    assert "error" not in layout, f"{page}: measuring failed: {layout.get('error')}"
+    assert layout["width"] == width, f"{page}: measured at {layout['width']} px, not {width}"
+    return layout
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES)
+def test_code_lines_never_wrap_nor_get_cut_off(site, chromium, page, width):
+    """Every code line keeps its indentation and its tokens whole: a line of a code cell or
+    an output is shown as one line (it fits the column or scrolls sideways), never wrapped
+    onto the next, and what is wider than the column can be scrolled to."""
+    layout = _layout(chromium, site, page, width)
+    wrapped = [f"{c['shown'] - c['lines']} extra line(s) in a block of {c['lines']}, longest line "
+               f"{c['longest']!r}" for c in layout["code"] if c["shown"] > c["lines"]]
+    assert not wrapped, f"{page} at {width} px: code lines wrap:\n" + "\n".join(wrapped[:10])
+    clipped = [f"{c['cut']}: {c['longest']!r}" for c in layout["code"] if c["cut"]]
+    assert not clipped, f"{page} at {width} px: code cut off:\n" + "\n".join(clipped[:10])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES)
+def test_display_math_is_never_cut_off(site, chromium, page, width):
+    "A display equation fits the column, or scrolls sideways with a scrollbar on screen."
+    layout = _layout(chromium, site, page, width)
+    bad = [f"equation {m['label'] or '(unnumbered)'} {m['tex']!r}: {m['cut']}"
+           for m in layout["math"] if m["cut"]]
+    assert not bad, f"{page} at {width} px: display math cut off:\n" + "\n".join(bad)
+
+
+MIN_TEXT_PT = 9.0
+
+
+def _png_text(path):
+    "(smallest drawn text in pt, dpi) recorded by tools/figure_text_kernel.py, or None."
+    from PIL import Image
+    with Image.open(path) as im:
+        info = getattr(im, "text", {}) or im.info
+        if "mlpbook:text-pt" not in info:
+            return None
+        return float(info["mlpbook:text-pt"]), float(info["mlpbook:dpi"])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES)
+def test_figure_text_at_least_9pt_as_shown(site, chromium, page, width):
+    """The smallest text of each figure, as drawn (recorded in the PNG when the book is
+    built), scaled by the size the page shows the image at: at least 9 pt on screen.
+    A font of s pt drawn at d dpi is s*d/72 image px, shown at (shown/natural) CSS px per
+    image px, and a CSS px is 0.75 pt."""
+    layout = _layout(chromium, site, page, width)
+    recorded, small = 0, []
+    for img in layout["images"]:
+        path = (SITE / page).parent / img["src"]
+        if not img["natural"] or path.suffix.lower() != ".png" or not path.exists():
+            continue
+        text = _png_text(path)
+        if text is None:
+            continue
+        recorded += 1
+        size_pt, dpi = text
+        shown_pt = size_pt * dpi / 72 * img["shown"] / img["natural"] * 0.75
+        if shown_pt < MIN_TEXT_PT - 0.05:
+            small.append(f"{img['src']}: text drawn at {size_pt:g} pt ({dpi:g} dpi), "
+                         f"shown at {shown_pt:.1f} pt ({img['shown']:.0f} of {img['natural']} px)")
+    if page in FIGURES:
+        assert recorded, (f"{page}: no figure records its text size; build the book with "
+                          "tools/figure_text.py among the Sphinx extensions (_config.yml)")
+    assert not small, (f"{page} at {width} px: figure text below {MIN_TEXT_PT:g} pt as shown "
+                       "(draw it larger, or the figure narrower):\n" + "\n".join(small))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_empty_code_cell_box(site, chromium, page):
+    "A cell that held only nbdev directives (#| default_exp) leaves no empty grey box."
+    layout = _layout(chromium, site, page, 1280)
+    assert not layout["empty"], f"{page}: empty code cells: {layout['empty']}"

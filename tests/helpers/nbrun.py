@@ -1,10 +1,11 @@
 """Execute a notebook in a fresh kernel, in an empty temporary folder, stopping at the first error.
 
-Shared by the mutation and workbook tests. The kernel is the test environment's
+Shared by the mutation, alternative and workbook tests. The kernel is the test environment's
 Python with the repository on PYTHONPATH (so later chapters import this
 checkout's `mlpbook`) and `MLPBOOK_BUILD=quick`. Each run is a subprocess, so
 several can run at once from threads.
 """
+import copy
 import json
 import os
 import subprocess
@@ -78,3 +79,18 @@ def execute(nb, timeout=900):
 def code_source(nb):
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
             for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def replace_once(nb, change, kind):
+    """A copy of notebook `nb` (a dict) with change["find"] replaced by change["replace"] in
+    the one code cell that holds it; `find` must occur exactly once in the code cells.
+    `kind` names the change in the error ("mutation", "alternative")."""
+    hits = sum(src.count(change["find"]) for src in code_source(nb))
+    assert hits == 1, (f"{kind} {change['name']!r}: `find` must occur exactly once in the code cells, "
+                       f"found {hits} times: {change['find']!r}")
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and change["find"] in src:
+            cell["source"] = src.replace(change["find"], change["replace"])
+    return nb

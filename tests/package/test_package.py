@@ -25,6 +25,7 @@ PUBLIC = {
                       "PolynomialLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"],
     "mlpbook.data": ["Dataset", "ArrayDataset", "Subset", "DataLoader", "random_split", "Standardize"],
     "mlpbook.trainer": ["Trainer", "Callback", "History", "save", "load", "load_checkpoint"],
+    "mlpbook.saving": ["save", "load", "load_checkpoint"],      # also importable from trainer
     "mlpbook.callbacks": ["EarlyStopping", "ProgressBar", "CSVLogger", "ModelCheckpoint", "TerminateOnNaN",
                           "LambdaCallback"],
     "mlpbook.regularization": ["Dropout", "RandomHorizontalFlip", "RandomShift"],
@@ -35,6 +36,8 @@ PUBLIC = {
     "mlpbook.tuning": ["LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score"],
     "mlpbook.diagnostics": ["ActivationStats"],
     "mlpbook.performance": ["flatten_parameters", "use_flat_step"],
+    "mlpbook.autograd": ["Tensor", "Function", "no_grad", "is_grad_enabled", "cross_entropy",
+                         "as_parameters", "TensorParameter"],
 }
 
 

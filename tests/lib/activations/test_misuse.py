@@ -28,7 +28,7 @@ def test_softmax_dim_and_axis():
     assert Softmax(1).dim == 1 and Softmax(dim=0).axis == 0 and Softmax(axis=0).dim == 0
     with pytest.raises(ValueError, match="give one of them"):
         Softmax(dim=0, axis=1)
-    with pytest.raises(TypeError, match=r"dim must be an integer axis, got 1\.5"):
+    with pytest.raises(TypeError, match=r"dim must be an integer, got float 1\.5"):
         Softmax(dim=1.5)
     assert Softmax(**Softmax(0).get_config()).dim == 0
     assert Softmax(**{"axis": 0}).dim == 0           # configs saved before `dim` load

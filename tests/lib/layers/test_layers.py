@@ -119,12 +119,13 @@ def test_dense_backward_errors(rng):
     with pytest.raises(RuntimeError, match="before forward"):
         layer.backward(np.ones((1, 2)))
     layer(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"\(4, 2\).*\(4, 3\)"):
+    with pytest.raises(ValueError, match=r"grad_out has shape \(4, 3\), but the forward "
+                                         r"output had shape \(4, 2\)"):
         layer.backward(np.ones((4, 3)))
 
 
 def test_dense_constructor_errors():
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"in \[1, inf\)"):
         Dense(0, 3)
     with pytest.raises(TypeError, match="floating"):
         Dense(2, 3, dtype=np.int32)

@@ -98,11 +98,11 @@ def test_a_module_cannot_contain_itself():
 
 # --- clear errors naming the argument -----------------------------------------------
 @pytest.mark.parametrize("args, error, message", [
-    ((2.7, 3), TypeError, r"in_features must be a positive integer, got 2\.7 \(float\)"),
-    ((3, "4"), TypeError, r"out_features must be a positive integer, got '4'"),
-    ((True, 3), TypeError, r"in_features must be a positive integer, got True"),
-    ((0, 3), ValueError, r"in_features must be a positive integer, got 0"),
-    ((3, -1), ValueError, r"out_features must be a positive integer, got -1"),
+    ((2.7, 3), TypeError, r"Dense: in_features must be an integer, got float 2\.7"),
+    ((3, "4"), TypeError, r"Dense: out_features must be an integer, got str '4'"),
+    ((True, 3), TypeError, r"Dense: in_features must be an integer, got bool True"),
+    ((0, 3), ValueError, r"in_features must be an integer in \[1, inf\), got 0"),
+    ((3, -1), ValueError, r"out_features must be an integer in \[1, inf\), got -1"),
 ])
 def test_dense_sizes(args, error, message):
     with pytest.raises(error, match=message):
@@ -137,7 +137,8 @@ def test_dense_backward_before_forward_and_sequential_twice():
 def test_dense_wrong_grad_out_keeps_the_cache():
     layer = Dense(3, 2, rng=0)
     layer(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"expected grad_out of shape \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"grad_out has shape \(4, 3\), but the forward "
+                                         r"output had shape \(4, 2\)"):
         layer.backward(np.ones((4, 3)))
     layer.backward(np.ones((4, 2)))          # the corrected call still works
 

@@ -147,9 +147,9 @@ def test_label_errors(loss_cls, pred):
         loss_cls()(pred, np.array([0, 4, 1]))
     with pytest.raises(ValueError, match="label -1 is out of range"):
         loss_cls()(pred, np.array([0, -1, 1]))
-    with pytest.raises(TypeError, match="must be integers, got dtype float64"):
+    with pytest.raises(TypeError, match="must be integer class labels, got dtype float64"):
         loss_cls()(pred, np.array([0.0, 1.0, 2.0]))
-    with pytest.raises(ValueError, match="3 predictions but 2 labels"):
+    with pytest.raises(ValueError, match=r"expected 3 labels of shape \(3,\), got shape \(2,\)"):
         loss_cls()(pred, np.array([0, 1]))
     with pytest.raises(ValueError, match=r"shape \(N, C\)"):
         loss_cls()(np.zeros(4), np.array([0]))

@@ -33,12 +33,12 @@ def test_loss_backward_before_forward(loss):
 
 
 def test_loss_refuses_string_predictions():
-    with pytest.raises(TypeError, match="predictions must be real numbers"):
+    with pytest.raises(TypeError, match="predictions must hold real numbers"):
         MSELoss()(np.array(["a", "b"]), np.zeros(2))
 
 
 def test_float_labels_suggest_astype():
-    with pytest.raises(TypeError, match=r"must be integers, got dtype float64 \(use labels"):
+    with pytest.raises(TypeError, match=r"must be integer class labels, got dtype float64 \(use labels"):
         SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0.0, 1.0]))
 
 
@@ -57,7 +57,7 @@ def test_failed_loss_forward_leaves_no_stale_gradient():
                                     np.array(["1", "0", "1"])])
 def test_targets_must_be_numbers(loss_fn, target):
     # before: an object array with None gave loss nan; strings a raw NumPy error
-    with pytest.raises(TypeError, match="targets must be real numbers"):
+    with pytest.raises(TypeError, match="targets must hold real numbers"):
         loss_fn(np.zeros(3), target)
 
 

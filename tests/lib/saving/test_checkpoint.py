@@ -16,7 +16,8 @@ from mlpbook.losses import SoftmaxCrossEntropy
 from mlpbook.normalization import BatchNorm1d
 from mlpbook.optim import SGD, Adam, CosineAnnealingLR, StepLR
 from mlpbook.regularization import Dropout, RandomHorizontalFlip
-from mlpbook.trainer import Callback, Trainer, load, load_checkpoint, save
+from mlpbook.saving import load, load_checkpoint, save
+from mlpbook.trainer import Callback, Trainer
 
 X, Y = make_spirals(n_per_class=40, rng=0)
 
@@ -52,10 +53,15 @@ def _run(seed=0, opt="adam", sched="step"):
     return trainer, loader
 
 
+def _schedulers(trainer):
+    "The schedulers of the trainer's LRScheduler callbacks."
+    return [cb.scheduler for cb in trainer.callbacks if hasattr(cb, "scheduler")]
+
+
 def _state(trainer):
     return ({k: v.copy() for k, v in trainer.model.state_dict().items()},
             json.loads(json.dumps(trainer.optimizer.state_dict(), default=lambda a: a.tolist())),
-            [json.loads(json.dumps(s.state_dict(), default=str)) for s in trainer._schedulers()])
+            [json.loads(json.dumps(s.state_dict(), default=str)) for s in _schedulers(trainer)])
 
 
 def _same(a, b):
@@ -86,8 +92,8 @@ def test_checkpoint_names_every_generator(tmp_path):
     trainer.save_checkpoint(tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz") as f:
         meta = json.loads(f["__meta__"].tobytes())
-    assert sorted(meta["rngs"]) == ["callbacks.0.rng", "model.layers.2.rng",
-                                    "model.layers.4.rng", "train_loader.dataset.rng",
+    assert sorted(meta["rngs"]) == ["callbacks.0.rng", "model.2.rng",
+                                    "model.4.rng", "train_loader.dataset.rng",
                                     "train_loader.rng"]
 
 
@@ -102,7 +108,7 @@ def test_resume_without_generators_is_not_exact():
     fresh, loader2 = _run()
     fresh.model.load_state_dict(model_state)
     fresh.optimizer.load_state_dict(opt_state)
-    fresh._schedulers()[0].load_state_dict(other._schedulers()[0].state_dict())
+    _schedulers(fresh)[0].load_state_dict(_schedulers(other)[0].state_dict())
     fresh.history = other.history
     fresh.fit(loader2, 2)
     assert any(not np.array_equal(a, b) for a, b in
@@ -153,7 +159,7 @@ def test_missing_generator_state_is_refused(tmp_path):
     trainer = Trainer(model, SoftmaxCrossEntropy(), Adam(model.parameters()))
     W = model[0].W.data.copy()
     with pytest.raises(ValueError, match=r"no state for the random generator "
-                                         r"'model.layers.3.rng'.*not be exact"):
+                                         r"'model.3.rng'.*not be exact"):
         trainer.load_checkpoint(tmp_path / "c.npz")
     np.testing.assert_array_equal(model[0].W.data, W)
 
@@ -165,7 +171,7 @@ def test_a_failing_restore_is_rolled_back(tmp_path, monkeypatch):
     other, loader = _run(seed=4)
     other.fit(loader, 1)
     before, rng = _state(other), loader.rng.bit_generator.state
-    scheduler = other._schedulers()[0]
+    scheduler = _schedulers(other)[0]
     calls = []
     def broken(self, state):                     # fails once, half-way; the undo works
         self.__dict__.update(state)

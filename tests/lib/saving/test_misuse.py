@@ -7,7 +7,8 @@ from mlpbook.activations import ReLU
 from mlpbook.layers import Dense, Sequential
 from mlpbook.losses import MSELoss
 from mlpbook.optim import SGD
-from mlpbook.trainer import Trainer, load, save
+from mlpbook.saving import load, save
+from mlpbook.trainer import Trainer
 
 
 def _model():

@@ -16,7 +16,7 @@ from mlpbook.layers import Dense, Sequential  # noqa: E402
 from mlpbook.normalization import BatchNorm1d  # noqa: E402
 from mlpbook.optim import Adam  # noqa: E402
 from mlpbook.regularization import Dropout  # noqa: E402
-from mlpbook.trainer import architecture, load, load_checkpoint, save  # noqa: E402
+from mlpbook.saving import architecture, load, load_checkpoint, save  # noqa: E402
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -11,7 +11,8 @@ from mlpbook.data import ArrayDataset, DataLoader, make_spirals
 from mlpbook.layers import Dense, Module, Parameter, Sequential
 from mlpbook.losses import SoftmaxCrossEntropy
 from mlpbook.optim import AdamW, StepLR
-from mlpbook.trainer import Trainer, _atomic_write, load, save
+from mlpbook.saving import _atomic_write, load, save
+from mlpbook.trainer import Trainer
 
 
 def _model(seed=0):
@@ -43,7 +44,7 @@ def test_interrupted_save_leaves_previous_file(tmp_path):
         _atomic_write(target, half_then_fail)
     assert target.read_bytes() == before and os.listdir(tmp_path) == ["model.npz"]
     # and an interruption inside np.savez itself (a value that cannot be written)
-    import mlpbook.trainer as T
+    import mlpbook.saving as T
     original = T.np.savez
     T.np.savez = lambda f, **arrays: (f.write(b"junk"), (_ for _ in ()).throw(KeyboardInterrupt()))
     try:

@@ -141,11 +141,11 @@ def test_fit_runs_n_more_epochs(spirals):
 
 
 @pytest.mark.parametrize("epochs, error, match", [
-    (-1, ValueError, r"epochs must be >= 0, got -1"),
-    (2.5, TypeError, r"epochs must be an integer, got 2\.5"),
+    (-1, ValueError, r"epochs must be an integer in \[0, inf\), got -1"),
+    (2.5, TypeError, r"epochs must be an integer, got float 2\.5"),
     (3.0, TypeError, r"epochs must be an integer"),
-    ("3", TypeError, r"epochs must be an integer, got '3'"),
-    (True, TypeError, r"epochs must be an integer, got True"),
+    ("3", TypeError, r"epochs must be an integer, got str '3'"),
+    (True, TypeError, r"epochs must be an integer, got bool True"),
     (None, TypeError, r"epochs must be an integer"),
 ])
 def test_fit_rejects_bad_epochs(spirals, epochs, error, match):
