@@ -69,8 +69,8 @@ def _needs_validation(trainer, key, who, verb="monitors"):
     close = _near_miss(trainer, key)
     if close and verb == "monitors":
         raise KeyError(f"{who} monitors '{key}', which this fit does not log; did you "
-                       f"mean '{close}'? It logs {_logged(trainer)} (and what callbacks "
-                       "add)")
+                       f"mean '{close}'? It logs {_logged(trainer)} (and what "
+                       "callbacks add)")
     return close
 
 
@@ -414,8 +414,8 @@ class ModelCheckpoint(_PerRun, Callback):
         if self.save_best_only:
             _needs_validation(trainer, self.monitor, "ModelCheckpoint")
         for _, field, _, _ in string.Formatter().parse(self.path):
-            close = field and _needs_validation(trainer, field, "ModelCheckpoint's path",
-                                                "uses")
+            close = field and _needs_validation(
+                trainer, field, "ModelCheckpoint's path", "uses")
             if close and field != "epoch":
                 raise ValueError(f"ModelCheckpoint: cannot fill in the path "
                                  f"{self.path!r} (KeyError: {field!r}): this fit logs "
