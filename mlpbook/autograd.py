@@ -8,10 +8,10 @@ __all__ = ['unbroadcast', 'Tensor', 'no_grad', 'is_grad_enabled', 'Context', 'Fu
 
 # %% ../nbs/09_autograd.ipynb #ag-imports-export
 import contextlib
-import numbers
 
 import numpy as np
 
+from . import checks
 from .activations import log_softmax, sigmoid
 from .layers import Module, Parameter
 
@@ -559,15 +559,12 @@ def _as_array(data):
 
 
 def _check_requires_grad(data, requires_grad):
-    if requires_grad is False:                     # the common case, checked first
-        return False
-    if not isinstance(requires_grad, (bool, np.bool_)):
-        raise TypeError(f"Tensor: requires_grad must be True or False, got "
-                        f"{requires_grad!r}")
+    "requires_grad as a bool; only a floating-point tensor may require a gradient."
+    requires_grad = checks.flag(requires_grad, "requires_grad", "Tensor")
     if requires_grad and data.dtype.kind != "f":
         raise TypeError(f"Tensor: only floating-point tensors can require gradients, "
                         f"got dtype {data.dtype} (use data.astype(np.float64))")
-    return bool(requires_grad)
+    return requires_grad
 
 
 def _as_tensors(values):
@@ -582,11 +579,12 @@ def _as_tensors(values):
 
 
 def _check_exponent(exponent):
-    if isinstance(exponent, Tensor) or isinstance(exponent, bool) \
-            or not isinstance(exponent, numbers.Real):
-        raise TypeError(f"Tensor.__pow__: the exponent must be a number, got "
-                        f"{type(exponent).__name__}; for a tensor exponent b write "
-                        "(b * a.log()).exp()")
+    "A finite real number (kept as given, so that an int stays an int)."
+    try:
+        checks.number(exponent, "the exponent", "Tensor.__pow__")
+    except TypeError as err:
+        raise TypeError(f"{err}; for a tensor exponent b write (b * a.log()).exp()"
+                        ) from None
     return exponent
 
 
@@ -657,23 +655,12 @@ def _run_rule(ctx, grad):
 
 
 def _check_labels(target, logits):
-    "Integer class labels (N,) for logits (N, C)."
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    "Integer class labels (N,) in [0, C) for logits (N, C)."
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C), got "
                          f"{logits.shape}")
-    N, C = logits.shape
-    if target.dtype == bool or not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"cross_entropy: labels must be integers, got dtype "
-                        f"{target.dtype}")
-    if target.shape != (N,):
-        raise ValueError(f"cross_entropy: expected {N} labels of shape ({N},), got "
-                         f"shape {target.shape}")
-    bad = (target < 0) | (target >= C)
-    if bad.any():
-        raise ValueError(f"cross_entropy: label {target[bad][0]} is out of range for "
-                         f"{C} classes (expected 0..{C - 1})")
-    return target
+    target = target.data if isinstance(target, Tensor) else target
+    return checks.class_labels(target, *logits.shape, "cross_entropy")
 
 # %% ../nbs/09_autograd.ipynb #ag-tensormodule
 class TensorModule(Module):

@@ -75,17 +75,17 @@ def test_a_rule_returning_too_few_or_none_is_named():
 
 def test_pow_takes_a_number():
     x = Tensor(2.0, requires_grad=True)
-    with pytest.raises(TypeError, match=r"Tensor\.__pow__: the exponent must be a number, "
-                                        r"got Tensor"):
+    with pytest.raises(TypeError, match=r"Tensor\.__pow__: the exponent must be a real "
+                                        r"number, got Tensor.*\(b \* a\.log\(\)\)\.exp\(\)"):
         x ** x
-    with pytest.raises(TypeError, match=r"exponent must be a number, got bool"):
+    with pytest.raises(TypeError, match=r"exponent must be a real number, got bool"):
         x ** True
 
 
 def test_cross_entropy_checks_its_labels():
     z = Tensor(np.zeros((3, 4)), requires_grad=True)
-    with pytest.raises(TypeError, match=r"cross_entropy: labels must be integers, got dtype "
-                                        r"float64"):
+    with pytest.raises(TypeError, match=r"cross_entropy: labels must be integer class labels, "
+                                        r"got dtype float64"):
         cross_entropy(z, np.array([0.0, 1.0, 2.0]))
     with pytest.raises(ValueError, match=r"cross_entropy: expected 3 labels of shape \(3,\)"):
         cross_entropy(z, np.array([0, 1]))
