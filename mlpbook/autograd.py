@@ -481,7 +481,8 @@ def _parents(t):
 def topological_order(root):
     """Return, as a list, root and every tensor root was computed from that requires
     grad, each once: root first, and each tensor after all the tensors of the
-    graph computed from it (its uses), the order of the backward pass.
+    graph computed from it (its uses), the order of the backward pass ("The order"
+    in "The idea: a computation is a graph").
 
     root: a Tensor that requires grad. In this order a tensor's gradient is
     complete when it is reached. No recursion: a chain of 100,000 operations must
@@ -518,14 +519,18 @@ def _accumulate_grad(t, grad):
 def backward(tensor, gradient=None, retain_graph=False):
     """Add dL/dx to `.grad` of every leaf x that `tensor` was computed from, given
     `gradient` = dL/d(tensor) of tensor's shape, or None (meaning 1) for a tensor
-    that holds one number, as torch.autograd.backward does.
+    that holds one number, as torch.autograd.backward does ("The backward pass").
 
-    Walk `topological_order(tensor)`; each tensor's operation gets the tensor's
-    complete gradient, and its backward is applied exactly once; the gradient it
-    returns for each input is added to what that input has collected (an input
-    used twice receives the sum). Leaves, and tensors that `retain_grad()`, add
-    their gradient to `.grad`. Unless `retain_graph`, every operation's saved
-    arrays are freed as soon as its backward has run (`ctx.free()`).
+    `_start_gradient(tensor, gradient)` checks `gradient` and returns the array to
+    start from. Walk `topological_order(tensor)`; each tensor's operation gets the
+    tensor's complete gradient, and its backward is applied exactly once, through
+    `_run_rule(ctx, grad)`: a rule returns a tuple, or a bare array for one input,
+    and `_run_rule` makes it a tuple, one gradient per input, and checks it. The
+    gradient for each input is added to what that input has collected (an input
+    used twice receives the sum), into a new array, since a rule may return one
+    array for several inputs. Leaves, and tensors that `retain_grad()`, add their
+    gradient to `.grad`. Unless `retain_graph`, every operation's saved arrays are
+    released as soon as its backward has run (`ctx.free()`).
     """
     grads = {id(tensor): _start_gradient(tensor, gradient)}
     for t in topological_order(tensor):
