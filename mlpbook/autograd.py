@@ -45,8 +45,10 @@ class Tensor:
     results of operations) unless you call `retain_grad()`, as in torch.
 
     Differences from torch: the dtype follows NumPy (`Tensor([1.0])` is float64,
-    in torch float32); reductions take NumPy's `axis` and `keepdims`; the exponent
-    of `**` is a number.
+    in torch float32); reductions take `axis` and `keepdims` only (torch also
+    accepts `dim` and `keepdim`); the exponent of `**` is a number; `mean` is a sum
+    times a constant, so a second backward through it needs `retain_graph=True`
+    on the first (torch's mean saves only sizes).
     """
 
     __array_ufunc__ = None         # so that `array + tensor` calls Tensor.__radd__
