@@ -18,7 +18,8 @@ from .layers import Module, Parameter
 # %% ../nbs/09_autograd.ipynb #ag-unbroadcast
 def unbroadcast(grad, shape):
     """Sum `grad`, an array of the broadcast shape, down to `shape`, the shape of an
-    operand that broadcasting stretched: the adjoint of broadcasting (eq-unbroadcast).
+    operand that broadcasting stretched: the adjoint of broadcasting ("Broadcasting"
+    in "The derivation: vector-Jacobian products").
 
     Broadcasting put axes in front of the operand and stretched some of its axes of
     size 1; the result has exactly `shape`, and each of its entries adds up every
@@ -257,10 +258,11 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         """Return (dL/da, dL/db), of the shapes of a and b, for the product a * b,
-        given grad = dL/d(a * b) of their broadcast shape (forward saved a and b).
+        given grad = dL/d(a * b) of their broadcast shape; forward saved a and b
+        (the table and "Broadcasting" in "The derivation: vector-Jacobian products").
 
-        Each is the vector-Jacobian product of eq-vjp-elementwise, summed back to
-        its own operand's shape where broadcasting stretched it (`unbroadcast`).
+        Each is the vector-Jacobian product of an elementwise operation, summed back
+        to its own operand's shape where broadcasting stretched it (`unbroadcast`).
         """
         a, b = ctx.saved_tensors
         return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
@@ -380,9 +382,10 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         """Return (dL/da, dL/db), of the shapes of a and b, for the product a @ b,
-        given grad = dL/d(a @ b) of the product's shape (forward saved a and b).
+        given grad = dL/d(a @ b) of the product's shape; forward saved a and b
+        ("Matrix product" in "The derivation: vector-Jacobian products").
 
-        For matrices a (n, k) and b (k, m), grad is (n, m) (eq-vjp-matmul). A
+        For matrices a (n, k) and b (k, m), grad is (n, m). A
         vector a (k,) acts as a (1, k) matrix, a vector b (k,) as a (k, 1) one;
         stacks of matrices broadcast, so their gradients are summed back to each
         operand's shape (`unbroadcast`). For an operand that needs no gradient
@@ -415,12 +418,13 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         """Return dL/da, of a's shape `ctx.shape`, for s = a.sum(axis, keepdims),
-        given grad = dL/ds of s's shape (eq-vjp-sum).
+        given grad = dL/ds of s's shape ("Sums, reshapes and indexing" in "The
+        derivation: vector-Jacobian products").
 
         s lost the summed axes `ctx.axis` (all of them for None), or kept them
         with size 1 when `ctx.keepdims`. Every entry of a was added into one entry
         of s and receives that entry's gradient: the adjoint of a sum is a
-        broadcast, the mirror image of eq-unbroadcast.
+        broadcast, the mirror image of `unbroadcast`.
         """
         grad = np.asarray(grad)
         if ctx.axis is not None and not ctx.keepdims:
@@ -464,7 +468,8 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad):
         """Return dL/da, of a's shape `ctx.shape`, for the selection a[ctx.index],
-        given grad = dL/d(a[index]) of the selection's shape (eq-vjp-index).
+        given grad = dL/d(a[index]) of the selection's shape ("Sums, reshapes and
+        indexing" in "The derivation: vector-Jacobian products").
 
         Each selected entry of a receives the gradient of the place it went to,
         every other entry zero; an entry selected several times (a repeated
@@ -708,8 +713,8 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         """Return dL/da, of a's shape, for out = log_softmax(a) along `ctx.axis`,
-        given grad = dL/d(out) of the same shape; forward saved out
-        (eq-vjp-logsoftmax).
+        given grad = dL/d(out) of the same shape; forward saved out (the rule is
+        derived in "Fusing an operation: log-softmax").
 
         The result must stay finite for any finite grad however large the logits:
         no division, and no exponential of anything but out <= 0.
