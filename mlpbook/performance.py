@@ -133,13 +133,11 @@ def paired_ratio(times, a, b):
 
 # %% ../nbs/08_performance.ipynb #e19e823c
 def mlp_gemm_shapes(sizes, batch, input_grad=False):
-    """The matrix products of one training step of an MLP, as a list of (m, k, n),
-    each an (m, k) @ (k, n) product.
-
-    `sizes` are the layer widths (784, 256, 128, 10), `batch` the batch size N.
-    Per layer, in order: the forward X W, the weight gradient X^T G and the input
-    gradient G W^T, whose shapes "The cost model" derives; the first layer has no
-    input gradient unless `input_grad` is True."""
+    """The GEMMs of one training step of an MLP with layer widths `sizes` (such as
+    (784, 256, 128, 10)) at batch size `batch`, as a list of (m, k, n), one per
+    (m, k) @ (k, n) product: per layer the forward X W, the weight gradient X^T G
+    and the input gradient G W^T, with the shapes "The cost model" derives, except
+    the first layer's input gradient unless `input_grad` is True."""
     sizes = _widths(sizes, "mlp_gemm_shapes")
     batch = checks.integer(batch, "batch", "mlp_gemm_shapes", low=1)
     shapes = []
