@@ -146,15 +146,10 @@ def test_use_flat_step_refuses_what_is_not_an_mlpbook_optimizer():
         use_flat_step(object())
 
 
-def _flat_threads():
-    return sum(t.name.startswith("mlpbook-flat") for t in threading.enumerate())
-
-
 def test_more_threads_than_cores_are_capped_and_end_with_the_optimizer(monkeypatch):
     import mlpbook.performance as perf
     monkeypatch.setattr(perf.os, "cpu_count", lambda: 2)
-    gc.collect()                               # other tests' workers end first
-    before = _flat_threads()
+    before = set(threading.enumerate())
     model = mlp()
     flatten_parameters(model)
     opt = use_flat_step(Adam(model.parameters()), threads=1000)
@@ -164,14 +159,14 @@ def test_more_threads_than_cores_are_capped_and_end_with_the_optimizer(monkeypat
         for p in model.parameters():
             p.grad[...] = 1
         opt.step()
-    assert _flat_threads() - before <= 1, "more worker threads than cores - 1"
+    workers = [t for t in threading.enumerate()
+               if t not in before and t.name.startswith("mlpbook-flat")]
+    assert len(workers) == 1, f"{len(workers)} worker threads for 2 threads in all"
     del opt
     gc.collect()
-    for _ in range(100):                       # the worker wakes up and ends
-        if _flat_threads() == before:
-            break
-        threading.Event().wait(0.01)
-    assert _flat_threads() == before, "the stepper's worker outlived its optimizer"
+    for worker in workers:                     # woken by the collection, it ends
+        worker.join(timeout=5)
+    assert not any(w.is_alive() for w in workers), "the stepper's worker outlived it"
 
 
 def test_the_deep_copy_of_the_issue_moves_the_copy_only():
