@@ -163,18 +163,18 @@ def test_zero_grad_and_param_group_errors():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda ps: SGD(ps, lr=-0.1), "Invalid learning rate: -0.1"),
-    (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "Invalid momentum value"),
+    (lambda ps: SGD(ps, lr=-0.1), r"SGD: lr must be a finite number in \[0, inf\), got -0.1"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "SGD: momentum must be a finite number"),
     (lambda ps: SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
     (lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "zero dampening"),
-    (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "Invalid weight_decay value"),
-    (lambda ps: Adam(ps, lr=-1), "Invalid learning rate"),
-    (lambda ps: Adam(ps, betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
-    (lambda ps: Adam(ps, betas=(0.9, -0.1)), "Invalid beta parameter at index 1"),
-    (lambda ps: AdamW(ps, betas=(0.9, 1.5)), "Invalid beta parameter at index 1"),
-    (lambda ps: Adam(ps, eps=-1e-8), "Invalid epsilon value"),
-    (lambda ps: RMSProp(ps, alpha=-0.9), "Invalid alpha value"),
-    (lambda ps: RMSProp(ps, lr=-0.01), "Invalid learning rate"),
+    (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "SGD: weight_decay must be a finite number"),
+    (lambda ps: Adam(ps, lr=-1), "Adam: lr must be a finite number"),
+    (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be a finite number in \[0, 1\), got 1.0"),
+    (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"Adam: betas\[1\] must be"),
+    (lambda ps: AdamW(ps, betas=(0.9, 1.5)), r"AdamW: betas\[1\] must be"),
+    (lambda ps: Adam(ps, eps=-1e-8), "Adam: eps must be a finite number"),
+    (lambda ps: RMSProp(ps, alpha=-0.9), "RMSProp: alpha must be a finite number"),
+    (lambda ps: RMSProp(ps, lr=-0.01), "RMSProp: lr must be a finite number"),
 ])
 def test_bad_arguments_raise_like_torch(make, message):
     with pytest.raises(ValueError, match=message):
