@@ -104,8 +104,8 @@ def test_a_group_that_cannot_step_stops_the_step_before_any_group_changes():
     assert len({id(plan.arena) for plan in opt.group_stepper.plans.values()}) == 2
     before = [p.data.copy() for p in model.parameters()]
     state = opt.state_dict()["state"]
-    w = model.layers[-1].W                      # in the second group
-    w.data, w.grad = np.ones((4, 6), np.float32), np.ones((4, 6), np.float32)
+    w = model.layers[-1].W                      # in the second group: a new dtype,
+    w.data = w.data.astype(np.float64)          # which the Optimizer's checks let pass
     with pytest.raises(ValueError, match="call flatten_parameters again"):
         opt.step()
     for p, b in zip(model.parameters()[:2], before):
