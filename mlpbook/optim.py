@@ -149,6 +149,15 @@ class Optimizer:
             bufs = self._scratch[p] = (np.empty_like(p.data), np.empty_like(p.data))
         return bufs
 
+    # A copy (pickle, copy.deepcopy) starts with no scratch buffers: they hold no
+    # state, and a WeakKeyDictionary cannot be pickled.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = weakref.WeakKeyDictionary()
+
     # --- saving and resuming ----------------------------------------------
     def state_dict(self):
         """{'state': {index: {name: copy}},

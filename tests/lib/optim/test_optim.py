@@ -328,3 +328,25 @@ def test_one_flat_arena_gives_the_same_bits_as_per_parameter_updates(name, kw):
         flat_opt.step()
     for p, q in zip(separate, packed):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSProp", "Adagrad"])
+def test_optimizers_pickle_and_deepcopy_with_their_state(name):
+    """torch's optimizers pickle; so do ours (the per-parameter scratch buffers, which
+    hold no state, are left out and made again on the next step)."""
+    import copy
+    import pickle
+
+    import mlpbook.optim as optim
+    p = Parameter(np.linspace(-1, 1, 6).reshape(2, 3))
+    opt = getattr(optim, name)([p], lr=0.1)
+    for _ in range(3):
+        p.grad[...] = p.data
+        opt.step()
+    pickled, copied = pickle.loads(pickle.dumps((p, opt))), copy.deepcopy((p, opt))
+    for q, opt2 in (pickled, copied, (p, opt)):
+        for _ in range(2):
+            q.grad[...] = q.data
+            opt2.step()
+    np.testing.assert_array_equal(pickled[0].data, p.data)
+    np.testing.assert_array_equal(copied[0].data, p.data)
