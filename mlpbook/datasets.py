@@ -204,8 +204,8 @@ def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL,
     """
     _check_loader_arguments("load_fashion_mnist", root, download, timeout, progress)
     if checksums is not None and not isinstance(checksums, dict):
-        raise TypeError("load_fashion_mnist: checksums must be a dict from file name to "
-                        f"SHA-256 (or None), got {type(checksums).__name__}")
+        raise TypeError("load_fashion_mnist: checksums must be a dict from file name "
+                        f"to SHA-256 (or None), got {type(checksums).__name__}")
     folder = find_fashion_mnist(root)
     if folder is None:
         searched = candidate_dirs(root)
