@@ -1,7 +1,9 @@
 # mlpbook: two entry points.
 #   make book  -> .venv with pinned tools, export the package, execute every notebook once
-#                 (MLPBOOK_BUILD=book), render _build/html, print _build/html/mlpbook.pdf
-#                 and write the workbook edition into _build/html/workbook/
+#                 (MLPBOOK_BUILD=book), render _build/html with the reader's notebooks
+#                 (_build/html/reading/, workbook/ and the offline bundle
+#                 mlpbook-notebooks.zip, by tools/reader_links.py), and print
+#                 _build/html/mlpbook.pdf when Chromium is installed
 #   make test  -> the same bootstrap, then every check: export in sync, clean notebooks,
 #                 the book build, then pytest over tests/ (unit tests, every chapter run
 #                 alone against the built wheel, mutation and workbook tests, hidden
@@ -26,8 +28,16 @@ venv: $(STAMP)
 export: $(STAMP)
 	$(BIN)/nbdev-export
 
-book: html pdf
+CHROMIUM := $(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
+
+book: html
+ifneq ($(CHROMIUM),)
+	@$(MAKE) --no-print-directory pdf
 	@echo "Book: open _build/html/index.html (the PDF is _build/html/mlpbook.pdf)"
+else
+	@echo "No PDF: printing the book to PDF needs Chromium (apt-get install chromium)."
+	@echo "Book: open _build/html/index.html"
+endif
 
 # Every notebook is executed here, once. Wall-clock targets are asserted only when
 # MLPBOOK_BUILD=book (CONTRIBUTING.md, rule 9); elsewhere they are reported.

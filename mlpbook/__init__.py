@@ -11,7 +11,8 @@ __all__ = ['__version__', 'Parameter', 'Buffer', 'Module', 'Dense', 'Sequential'
            'LRSchedulerCallback', 'ProgressBar', 'CSVLogger', 'ModelCheckpoint', 'TerminateOnNaN', 'LambdaCallback',
            'Dropout', 'RandomHorizontalFlip', 'RandomShift', 'BatchNorm1d', 'LRFinder', 'lr_find', 'grid_search',
            'random_search', 'kfold_indices', 'cross_val_score', 'ActivationStats', 'Ensemble', 'ScalePixels',
-           'load_fashion_mnist', 'load_auto_mpg', 'RBF', 'flatten_parameters', 'use_flat_step']
+           'load_fashion_mnist', 'load_auto_mpg', 'RBF', 'flatten_parameters', 'use_flat_step', 'Tensor', 'Function',
+           'no_grad', 'is_grad_enabled', 'cross_entropy', 'as_parameters', 'TensorParameter']
 
 # %% ../nbs/00_api.ipynb #c077af2e
 __version__ = "0.1.0"
@@ -36,6 +37,8 @@ from .optim import (SGD, Adagrad, Adam, AdamW, ChainedScheduler, ConstantLR,
                            PolynomialLR, ReduceLROnPlateau, RMSProp, RMSprop,
                            SequentialLR, StepLR, clip_grad_norm_)
 from .normalization import BatchNorm1d
+from .autograd import (Function, Tensor, TensorParameter, as_parameters,
+                              cross_entropy, is_grad_enabled, no_grad)
 from .performance import flatten_parameters, use_flat_step
 from .rbf import RBF
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
@@ -75,4 +78,7 @@ _all_ = [
     "RBF",
     # Chapter 8: performance
     "flatten_parameters", "use_flat_step",
+    # Chapter 9: automatic differentiation
+    "Tensor", "Function", "no_grad", "is_grad_enabled", "cross_entropy",
+    "as_parameters", "TensorParameter",
 ]

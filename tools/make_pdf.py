@@ -4,8 +4,11 @@
 
 The page is served on 127.0.0.1 (MathJax and its fonts load as on the site,
 offline) with a print stylesheet added: no sidebars, header or navigation,
-page breaks before each chapter, solutions opened (a PDF cannot click them
-open). Chromium's virtual-time budget lets MathJax finish typesetting before
+page breaks before each chapter. A PDF cannot click a solution open, so the
+solutions of each page's exercises are moved to the end of that page, under
+"Solutions to the exercises", each headed by its exercise's number; the
+sentence that says they are hidden behind toggles says where they are instead,
+and a note after the contents says so once. Chromium's virtual-time budget lets MathJax finish typesetting before
 the page is printed; links inside the page stay links inside the PDF, and the
 document outline (bookmarks) follows the headings.
 """
@@ -46,16 +49,59 @@ PRINT_CSS = """
   #mlpbook-toc li.section { margin-left: 1.6em; }
   img { max-width: 100% !important; height: auto !important; }
   details.solution { border-left: 3px solid #999; padding-left: 0.6em; }
+  .mlpbook-solutions { border-top: 1px solid #999; margin-top: 1.5em; }
+  .mlpbook-solution { break-inside: avoid-page; }
+  #mlpbook-pdf-note { font-style: italic; margin-top: 1em; }
   a { color: #1a4d8f; text-decoration: none; }
 }
 </style>
 <script>
+function exerciseNumber(details) {
+  // The exercise a solution follows: the last item of the numbered list before it.
+  for (var el = details.previousElementSibling; el; el = el.previousElementSibling) {
+    if (el.tagName === "OL") return (parseInt(el.getAttribute("start"), 10) || 1) + el.children.length - 1;
+  }
+  return null;
+}
+function collectSolutions(page) {
+  // A printed book gives the solutions after the exercises: move them to the page's end.
+  var PAGE = 'span[id^="document-"] + section';
+  var solutions = Array.prototype.filter.call(page.querySelectorAll("details.solution"),
+    function (d) { return d.closest(PAGE) === page; });   // not those of a page inside it
+  if (!solutions.length) return;
+  var box = document.createElement("section");
+  box.className = "mlpbook-solutions";
+  var heading = document.createElement("h3");
+  heading.textContent = "Solutions to the exercises";
+  box.appendChild(heading);
+  solutions.forEach(function (d, i) {
+    var n = exerciseNumber(d) || i + 1;
+    var item = document.createElement("div");
+    item.className = "mlpbook-solution";
+    var label = document.createElement("p");
+    label.innerHTML = "<strong>Exercise " + n + ".</strong>";
+    item.appendChild(label);
+    Array.prototype.slice.call(d.childNodes).forEach(function (child) {
+      if (child.tagName !== "SUMMARY") item.appendChild(child);
+    });
+    box.appendChild(item);
+    d.remove();
+  });
+  page.querySelectorAll("p").forEach(function (p) {
+    if (p.closest(PAGE) === page && /^Solutions are hidden/.test(p.textContent.trim())) {
+      p.textContent = "The solutions are at the end of this section; try each exercise first.";
+    }
+  });
+  var inner = page.querySelector('span[id^="document-"]');
+  if (inner) inner.parentNode.insertBefore(box, inner); else page.appendChild(box);
+}
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   // A table of contents that links to each chapter and section inside the PDF.
   var article = document.querySelector("article.bd-article") || document.body;
   // Each included page is <span id="document-NAME"></span><section id=...><h2>title</h2>.
   var starts = article.querySelectorAll('span[id^="document-"] + section');
+  starts.forEach(collectSolutions);
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   if (starts.length < 1) return;
   var nav = document.createElement("nav");
   nav.id = "mlpbook-toc";
@@ -73,6 +119,13 @@ document.addEventListener("DOMContentLoaded", function () {
     list.appendChild(li);
   }
   nav.appendChild(list);
+  var note = document.createElement("p");
+  note.id = "mlpbook-pdf-note";
+  note.textContent = "About this PDF: it holds the website's text, code and figures, " +
+    "computed when the book was built. The solutions of the exercises, folded on the " +
+    "website and in the notebooks, are printed at the end of each chapter or section, " +
+    "after its exercises.";
+  nav.appendChild(note);
   var title = article.querySelector("h1");
   (title || article.firstElementChild).insertAdjacentElement("afterend", nav);
 });

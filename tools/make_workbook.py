@@ -84,19 +84,55 @@ def _docstring_node(func):
 
 
 SHAPE = re.compile(r"\(\s*[\w*]+\s*,[^)]*\)|\bshape")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "vs.")
+
+
+def sentences(paragraph):
+    "The sentences of one paragraph of prose (its lines joined), each whole."
+    text = " ".join(paragraph.split())
+    for i, abbr in enumerate(_ABBREVIATIONS):
+        text = text.replace(abbr, f"\0{i}\0")
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z`(\[\"'*])", text)
+    for i, abbr in enumerate(_ABBREVIATIONS):
+        parts = [p.replace(f"\0{i}\0", abbr) for p in parts]
+    return [p for p in parts if p]
+
+
+def _prose_paragraphs(doc):
+    "The docstring's paragraphs without their indented blocks (formulas, code)."
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", doc):
+        lines = [l for l in block.splitlines() if l.strip() and not l.startswith((" ", "\t"))]
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return paragraphs
+
+
+def is_whole(sentence):
+    "Does a sentence end as a sentence does (not with a colon or mid-clause)?"
+    return bool(re.search(r"[.!?][)\"'`*]*$", sentence.strip()))
 
 
 def summary(func, qualname):
-    """What the NotImplementedError says: the docstring's first paragraph on one line, and,
-    when that gives no shape, the docstring's first line that does."""
+    """What the NotImplementedError says: the docstring's first paragraph and, when that
+    names no shape, the first later sentence that does; always whole sentences."""
     doc = (ast.get_docstring(func) or "").strip()
-    if not doc:
+    paragraphs = _prose_paragraphs(doc)
+    if not paragraphs:
         return f"Implement {qualname} (see the text above)"
-    text = " ".join(re.split(r"\n\s*\n", doc)[0].split())
+    first = sentences(paragraphs[0])
+    if first and first[-1].endswith(":"):             # a paragraph that leads into a list
+        first[-1] = first[-1][:-1].rstrip() + " (the docstring above details it)."
+    while first and not is_whole(first[-1]):
+        first.pop()
+    text = " ".join(first)
     if not SHAPE.search(text):
-        shaped = next((l for l in doc.splitlines()[1:] if SHAPE.search(l)), None)
+        shaped = next((s for p in paragraphs[1 if first else 0:] for s in sentences(p)
+                       if SHAPE.search(s) and is_whole(s)), None)
         if shaped:
-            text += " " + " ".join(shaped.split())
+            text = f"{text} {shaped}".strip()
+    if not text:
+        return f"Implement {qualname} (see the text above)"
     return f"Implement {qualname}: {text}"
 
 

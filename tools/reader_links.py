@@ -1,10 +1,18 @@
 """Sphinx extension: what a reader of the site can take away, and honest buttons.
 
-* Each chapter page (a notebook under nbs/) gets, under its title, a line with
-  the download link of its workbook edition (`workbook/<stem>.ipynb`, written
-  into the site by tools/make_workbook.py when the HTML build finishes) and of
-  the whole book as one PDF (`mlpbook.pdf`, printed by tools/make_pdf.py after
-  the build). The root page gets the PDF link.
+* When the HTML build finishes, tools/reader_edition.py writes every chapter
+  for Jupyter (numbers written in, references as links, folds kept): the
+  reading edition into `reading/<stem>.ipynb` (and over the copy the theme's
+  download button serves, `_sources/nbs/<stem>.ipynb`), the workbook edition
+  into `workbook/<stem>.ipynb`; then tools/make_bundle.py packs them with the
+  package's wheel into `mlpbook-notebooks.zip`, the one download that runs
+  offline. A MyST role or directive the reader's edition could not convert
+  fails the build (with -W) or is reported.
+* Each chapter page gets, under its title, a line with the download links of
+  its two notebooks, of the bundle and of the whole book as one PDF
+  (`mlpbook.pdf`, printed by tools/make_pdf.py after the build; linked only
+  when Chromium, which prints it, is installed). The root page gets the
+  bundle and the PDF.
 * Launch and repository buttons only when `repository.url` in _config.yml (the
   one place the repository URL is written) names a real repository: with an
   empty URL there is no Binder/Colab/repository/issues button pointing nowhere.
@@ -13,10 +21,16 @@ Only the `html` builder is changed; the single-page build that becomes the PDF
 has no download lines (a PDF needs no link to itself).
 """
 import pathlib
+import shutil
 import sys
+
+from sphinx.util import logging
 
 PDF_NAME = "mlpbook.pdf"
 WORKBOOK_DIR = "workbook"
+READING_DIR = "reading"
+BUNDLE_NAME = "mlpbook-notebooks.zip"
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 PLACEHOLDERS = ("github.com/mlpbook/mlpbook", "github.com/executablebooks/jupyter-book")
 
 _here = pathlib.Path(__file__).resolve().parent
@@ -53,17 +67,28 @@ def _has_workbook(app, pagename):
     return bool(make_workbook.workbook_names(nb))
 
 
+def _pdf_printed():
+    "Is Chromium here to print the PDF (`make book` prints it only then)?"
+    return any(shutil.which(name) for name in CHROMIUM)
+
+
 def _links_html(app, pagename):
     depth = pagename.count("/")
     up = "../" * depth
-    pdf = f'<a class="reference external" href="{up}{PDF_NAME}">the whole book as one PDF</a>'
-    if _is_chapter(app, pagename) and _has_workbook(app, pagename):
+    links = []
+    if _is_chapter(app, pagename):
         stem = pagename.split("/")[-1]
-        wb = (f'<a class="reference external" href="{up}{WORKBOOK_DIR}/{stem}.ipynb" download>'
-              f"workbook edition of this chapter</a>")
-        return (f'<p class="mlpbook-downloads">Download: the {wb} (the central code left for '
-                f"you to write, with the chapter's checks kept) · {pdf}.</p>")
-    return f'<p class="mlpbook-downloads">Download: {pdf}.</p>'
+        links.append(f'<a class="reference external" href="{up}{READING_DIR}/{stem}.ipynb" download>'
+                     "this chapter as a notebook</a>")
+        if _has_workbook(app, pagename):
+            links.append(f'the <a class="reference external" href="{up}{WORKBOOK_DIR}/{stem}.ipynb" '
+                         "download>workbook edition of this chapter</a> (the central code left for "
+                         "you to write, with the chapter's checks kept)")
+    links.append(f'<a class="reference external" href="{up}{BUNDLE_NAME}" download>every notebook '
+                 "with the mlpbook package, to run offline</a> (zip)")
+    if _pdf_printed():
+        links.append(f'<a class="reference external" href="{up}{PDF_NAME}">the whole book as one PDF</a>')
+    return f'<p class="mlpbook-downloads">Download: {" · ".join(links)}.</p>'
 
 
 def add_download_links(app, pagename, templatename, context, doctree):
@@ -79,19 +104,24 @@ def add_download_links(app, pagename, templatename, context, doctree):
     context["body"] = body[:end] + "\n" + _links_html(app, pagename) + body[end:]
 
 
-def write_workbook(app, exception):
+def write_reader_files(app, exception):
+    "The reader's editions of every chapter, then the offline bundle made of them."
     if exception is not None or app.builder.name != "html":
         return
     sys.path.insert(0, str(_here))
-    import make_workbook
-    src = pathlib.Path(app.srcdir) / "nbs"
-    out = pathlib.Path(app.outdir) / WORKBOOK_DIR
-    written = make_workbook.build(src, out)
-    print(f"reader_links: {len(written)} workbook notebooks written to {out}")
+    import make_bundle
+    import reader_edition
+    log = logging.getLogger(__name__)
+    _, problems, written = reader_edition.write_editions(app)
+    for path, found in problems.items():
+        for problem in sorted(set(found)):
+            log.warning(f"reader's edition {path}: {problem}")
+    log.info(f"reader_links: {len(written)} reader's notebooks written to {app.outdir}")
+    make_bundle.make_bundle(app.outdir)
 
 
 def setup(app):
     app.connect("config-inited", honest_buttons, priority=900)
     app.connect("html-page-context", add_download_links, priority=900)
-    app.connect("build-finished", write_workbook)
+    app.connect("build-finished", write_reader_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,17 +1,28 @@
 """Give every chapter a first code cell that makes it run anywhere.
 
-A reader who opens one chapter alone (downloaded, on Colab, on Binder) has no
-`mlpbook` installed, and the chapter's imports would fail. This tool inserts,
-as the first code cell of each notebook, a set-up cell that does nothing when
-`mlpbook` of the book's version is importable and otherwise installs exactly
-that version (`pip install mlpbook==<version>`). The version is read from
-`mlpbook.__version__` when the tool runs, so re-run the tool after a version
-bump; `--check` (and tests/test_setup_cell.py) fails while a pin is stale.
+A reader who opens one chapter alone (from the notebooks bundle the site offers,
+or a single downloaded notebook) may have no `mlpbook` installed, and the
+chapter's imports would fail. This tool inserts, as the first code cell of each
+notebook, a set-up cell that does nothing when `mlpbook` of the book's version
+is importable and otherwise installs exactly that version: first the wheel
+`mlpbook-<version>-*.whl` lying beside the notebook or one folder up (where the
+bundle puts it; no package index needed), then the same wheel with the index at
+hand for its dependencies, then `mlpbook==<version>` from the index. When all
+fail it raises one message saying what to do, naming the kernel's Python.
 
-The cell is hidden from the site (tag `remove-cell` and `#| hide`), carries the
-tag `mlpbook-setup` so that the tool finds it again (running twice changes
-nothing), and also defines the `glue` fallback of CONVENTIONS §1 unless the
-notebook already has its own glue cell.
+It also puts the reader's own package first on `sys.path` when
+`USE_MY_CODE` is true and `my_mlpbook/mlpbook/` exists beside the notebook (the
+workbook edition sets the switch in a visible cell above; the folder is written
+by the workbook's "carry your code forward" cell, tools/export_my_code.py), and
+takes it off again when the switch is false.
+
+The version is read from `mlpbook.__version__` when the tool runs, so re-run
+the tool after a version bump; `--check` (and the set-up cell tests) fails while
+a pin is stale. The cell is hidden from the site (tag `remove-cell` and
+`#| hide`), folded in Jupyter (`jupyter.source_hidden`), carries the tag
+`mlpbook-setup` so that the tool finds it again (running twice changes
+nothing), and also defines the `glue` fallback unless the notebook already has
+its own glue cell.
 
 Usage:  python tools/setup_cell.py [--check] [notebooks or folders ...]   (default: nbs)
 """
@@ -24,31 +35,55 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TAG = "mlpbook-setup"
 CELL_ID = "mlpbook-setup"
 MARKER = "# Set-up: lets this chapter run on its own"
+SWITCH = "USE_MY_CODE"
+MY_PACKAGE = "my_mlpbook"
 
 SETUP = '''\
 #| hide
-# Set-up: lets this chapter run on its own (a download, Colab, Binder).
-# It installs the mlpbook version this book was built with, unless present.
+# Set-up: lets this chapter run on its own. It makes sure that the mlpbook version
+# this book was built with is importable: from the wheel that comes with the
+# notebooks (no download needed), else from the package index.
 import importlib
+import pathlib
 import subprocess
 import sys
 
 MLPBOOK_VERSION = "{version}"
+_mine = str(pathlib.Path("{my_package}").resolve())
+_use_mine = bool(globals().get("{switch}"))  # set in the workbook, above this cell
+_use_mine = _use_mine and pathlib.Path(_mine, "mlpbook", "__init__.py").is_file()
+if _use_mine != (_mine in sys.path):  # switched: forget the mlpbook imported before
+    sys.path[:] = [p for p in sys.path if p != _mine]
+    if _use_mine:
+        sys.path.insert(0, _mine)
+    for _name in [m for m in sys.modules if m.split(".")[0] == "mlpbook"]:
+        del sys.modules[_name]
+    importlib.invalidate_caches()
 try:
     import mlpbook
-    _mlpbook_ok = mlpbook.__version__ == MLPBOOK_VERSION
+    _mlpbook_ok = _use_mine or mlpbook.__version__ == MLPBOOK_VERSION
 except ImportError:
     _mlpbook_ok = False
 if not _mlpbook_ok:
-    _spec = f"mlpbook=={{MLPBOOK_VERSION}}"
-    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", _spec]).returncode:
+    _pip = [sys.executable, "-m", "pip", "install", "-q"]
+    _wheels = sorted(str(w) for d in (".", "..")
+                     for w in pathlib.Path(d).glob(f"mlpbook-{{MLPBOOK_VERSION}}-*.whl"))
+    _tries = [_pip + ["--no-index", _wheels[0]], _pip + [_wheels[0]]] if _wheels else []
+    _tries.append(_pip + [f"mlpbook=={{MLPBOOK_VERSION}}"])
+    if not any(subprocess.run(cmd).returncode == 0 for cmd in _tries):
         raise RuntimeError(
-            f"Could not install {{_spec}}. In a clone of the book's repository, "
-            "run `pip install -e .` and restart the kernel."
+            f"mlpbook {{MLPBOOK_VERSION}} is not installed for this kernel's Python "
+            f"({{sys.executable}}) and could not be installed. Open this notebook from "
+            "the folder of the book's notebooks bundle (it holds the wheel "
+            f"mlpbook-{{MLPBOOK_VERSION}}-py3-none-any.whl), or run "
+            f"`{{sys.executable}} -m pip install <that wheel>`; then restart the kernel."
         )
     for _name in [m for m in sys.modules if m.split(".")[0] == "mlpbook"]:
         del sys.modules[_name]
-    importlib.invalidate_caches()'''
+    importlib.invalidate_caches()
+if _use_mine:
+    print(f"This chapter runs on your own code in {{_mine}} "
+          f"(set {switch} = False in the cell above to run it on the book's).")'''
 
 GLUE = '''
 
@@ -95,7 +130,7 @@ def has_own_glue(nb):
 
 
 def setup_source(version, glue=True):
-    return SETUP.format(version=version) + (GLUE if glue else "")
+    return SETUP.format(version=version, switch=SWITCH, my_package=MY_PACKAGE) + (GLUE if glue else "")
 
 
 def as_lines(text):
@@ -105,7 +140,8 @@ def as_lines(text):
 
 def setup_cell(version, glue=True):
     return {"cell_type": "code", "execution_count": None, "id": CELL_ID,
-            "metadata": {"tags": ["remove-cell", TAG]}, "outputs": [],
+            "metadata": {"jupyter": {"source_hidden": True}, "tags": ["remove-cell", TAG]},
+            "outputs": [],
             "source": as_lines(setup_source(version, glue))}
 
 

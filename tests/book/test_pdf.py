@@ -54,6 +54,8 @@ def _tool(name):
 def pdf():
     if not (SITE / "index.html").exists():
         pytest.skip("no book built: run `make book` first")
+    if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("Chromium is not installed: `make book` prints no PDF without it")
     assert PDF.exists(), f"{PDF.relative_to(ROOT)} is missing: `make book` prints it (make pdf)"
     return PDF
 

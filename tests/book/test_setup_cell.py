@@ -1,6 +1,7 @@
 """The set-up cell that lets each chapter run on its own (tools/setup_cell.py)."""
 import copy
 import json
+import re
 import sys
 import types
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_setup_cell_installs_exactly_the_pinned_version(monkeypatch):
 
 
 def test_setup_cell_says_what_to_do_when_the_install_fails(monkeypatch):
-    with pytest.raises(RuntimeError, match=r"mlpbook==1\.2\.3.*pip install -e \."):
+    with pytest.raises(RuntimeError, match=rf"mlpbook 1\.2\.3 .*{re.escape(sys.executable)}.*pip install"):
         _run_cell(monkeypatch, "1.0.0", 1)
 
 

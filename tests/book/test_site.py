@@ -44,7 +44,8 @@ OTHER_PAGES = ["intro.html", "notation.html", "glossary.html", "bibliography.htm
 FIGURES = {"nbs/01a_init.html": 1, "nbs/01b_gradcheck.html": 1, "nbs/02_activations.html": 3,
            "nbs/03_losses.html": 1, "nbs/04_optimizers.html": 4, "nbs/05a_data.html": 1, "nbs/05b_metrics.html": 1,
            "nbs/05c_callbacks.html": 1, "nbs/05d_examples.html": 3, "nbs/05e_regularization.html": 2, "nbs/05f_batchnorm.html": 1,
-           "nbs/06_fashion_mnist.html": 5}
+           "nbs/06_fashion_mnist.html": 5,
+           "nbs/09_autograd.html": 3}
 
 pytestmark = pytest.mark.browser
 

@@ -36,6 +36,8 @@ PUBLIC = {
     "mlpbook.tuning": ["LRFinder", "lr_find", "grid_search", "random_search", "kfold_indices", "cross_val_score"],
     "mlpbook.diagnostics": ["ActivationStats"],
     "mlpbook.performance": ["flatten_parameters", "use_flat_step"],
+    "mlpbook.autograd": ["Tensor", "Function", "no_grad", "is_grad_enabled", "cross_entropy",
+                         "as_parameters", "TensorParameter"],
 }
 
 
