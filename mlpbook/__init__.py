@@ -32,10 +32,11 @@ from .layers import (Buffer, Dense, Module, Parameter, Sequential,
                             SharedModuleError)
 from .losses import (BCEWithLogits, BCEWithLogitsLoss, CategoricalCrossEntropy,
                             CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy)
-from .optim import (SGD, Adagrad, Adam, AdamW, ChainedScheduler, ConstantLR,
-                           CosineAnnealingLR, ExponentialLR, LinearLR, MultiStepLR,
-                           PolynomialLR, ReduceLROnPlateau, RMSProp, RMSprop,
-                           SequentialLR, StepLR, clip_grad_norm_)
+from .lr_scheduler import (ChainedScheduler, ConstantLR, CosineAnnealingLR,
+                                  ExponentialLR, LinearLR, MultiStepLR, PolynomialLR,
+                                  ReduceLROnPlateau, SequentialLR, StepLR)
+from .optim import (SGD, Adagrad, Adam, AdamW, RMSProp, RMSprop,
+                           clip_grad_norm_)
 from .normalization import BatchNorm1d
 from .autograd import (Function, Tensor, TensorParameter, as_parameters,
                               cross_entropy, is_grad_enabled, no_grad)

@@ -6,10 +6,66 @@ __all__ = ['Dataset', 'ArrayDataset', 'Subset', 'default_collate', 'DataLoader',
 
 # %% ../nbs/05a_data.ipynb #3ded4c2f
 import math
+import numbers
 
 import numpy as np
 
-from .init import as_generator
+from . import checks
+
+# %% ../nbs/05a_data.ipynb #n05adshp
+def _arrays(arrays):
+    "ArrayDataset's arrays: at least one, each with a first dimension of one length N."
+    if not arrays:
+        raise ValueError("ArrayDataset needs at least one array, e.g. "
+                         "ArrayDataset(X, y)")
+    arrays = tuple(_as_array(a, i) for i, a in enumerate(arrays))
+    for i, a in enumerate(arrays):
+        if a.ndim == 0:
+            raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); every "
+                             "array needs a first dimension indexing the examples")
+        if len(a) != len(arrays[0]):
+            raise ValueError(f"ArrayDataset: array 0 has {len(arrays[0])} examples but "
+                             f"array {i} has {len(a)} (shapes {arrays[0].shape} and "
+                             f"{a.shape})")
+    return arrays
+
+
+def _as_array(a, i):
+    try:
+        return np.asarray(a)
+    except ValueError as err:                    # ragged lists of lists
+        raise ValueError(f"ArrayDataset: array {i} cannot be made an array: {err}") \
+            from None
+
+
+def _dataset(dataset, owner):
+    "`dataset` if it has __len__ and __getitem__ (a tuple of arrays is not a dataset)."
+    if isinstance(dataset, tuple):
+        raise TypeError(f"{owner}: dataset is a tuple; wrap arrays in a dataset first, "
+                        f"e.g. {owner}(ArrayDataset(X, y), ...)")
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(f"{owner}: dataset must have __len__ and __getitem__ (e.g. "
+                        f"ArrayDataset(X, y)), got {type(dataset).__name__}")
+    return dataset
+
+
+def _indices(indices, n):
+    "Subset's indices: integer positions in [0, n), as a 1-D int64 array."
+    idx = np.asarray(indices)
+    if idx.dtype == bool:
+        raise TypeError("Subset: indices is a boolean mask; pass the positions it "
+                        "selects instead, Subset(dataset, np.flatnonzero(mask))")
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError("Subset: indices must be a 1-D sequence of integer positions "
+                        f"(a float would be truncated), got dtype {idx.dtype}, shape "
+                        f"{idx.shape}")
+    outside = np.flatnonzero((idx < 0) | (idx >= n))
+    if len(outside):
+        raise ValueError(f"Subset: index {idx[outside[0]]} is outside the dataset's "
+                         f"{n} examples (positions 0..{n - 1})")
+    return idx.astype(np.int64, copy=False)
 
 # %% ../nbs/05a_data.ipynb #78c6df49
 class Dataset:
@@ -42,21 +98,7 @@ class ArrayDataset(Dataset):
     batched = True
 
     def __init__(self, *arrays):
-        if not arrays:
-            raise ValueError("ArrayDataset needs at least one array, e.g. "
-                             "ArrayDataset(X, y)")
-        self.arrays = tuple(np.asarray(a) for a in arrays)
-        n = len(self.arrays[0]) if self.arrays[0].ndim else None
-        for i, a in enumerate(self.arrays):
-            if a.ndim == 0:
-                raise ValueError(f"ArrayDataset: array {i} is a scalar (shape ()); "
-                                 "every "
-                                 "array needs a first dimension indexing the examples")
-            if len(a) != n:
-                raise ValueError(f"ArrayDataset: array 0 has {n} examples but array "
-                                 f"{i} "
-                                 f"has {len(a)} (shapes {self.arrays[0].shape} and "
-                                 f"{a.shape})")
+        self.arrays = _arrays(arrays)
 
     def __len__(self):
         return len(self.arrays[0])
@@ -66,10 +108,16 @@ class ArrayDataset(Dataset):
 
 
 class Subset(Dataset):
-    "The examples of `dataset` at `indices` (torch's Subset); batched if `dataset` is."
+    """The examples of `dataset` at `indices` (torch's Subset); batched if `dataset` is.
+
+    `indices`: integer positions in [0, len(dataset)). A boolean mask or floats
+    raise TypeError (pass np.flatnonzero(mask)); a position outside the dataset
+    raises ValueError.
+    """
 
     def __init__(self, dataset, indices):
-        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
+        self.dataset = _dataset(dataset, "Subset")
+        self.indices = _indices(indices, len(dataset))
         self.batched = getattr(dataset, "batched", False)
 
     def __len__(self):
@@ -80,7 +128,7 @@ class Subset(Dataset):
             return self.dataset[self.indices[index]]
         return self.dataset[int(self.indices[index])]
 
-# %% ../nbs/05a_data.ipynb #41f0ea84
+# %% ../nbs/05a_data.ipynb #n05aldhp
 def default_collate(items):
     "Stack a list of examples (tuples of arrays or scalars) field by field into arrays."
     first = items[0]
@@ -89,21 +137,48 @@ def default_collate(items):
     return np.stack(items)
 
 
-def _check_generator(rng, generator, owner):
-    "The one random source among `rng=` (the book's name) and `generator=` (torch's)."
+def _generator(rng, generator, owner):
+    """The one random source among `rng=` (the book's name) and `generator=` (torch's),
+    as an np.random.Generator (a seed >= 0 or None makes a new one)."""
     if rng is not None and generator is not None:
         raise TypeError(f"{owner}: pass either rng= or generator= (the same thing), "
                         "not both")
-    source = rng if generator is None else generator
-    name = "rng" if generator is None else "generator"
-    if source is not None and not isinstance(source, (np.random.Generator, int,
-                                                      np.integer)):
-        raise TypeError(f"{owner}: {name} must be an np.random.Generator, an int seed "
-                        "or "
-                        f"None, got {type(source).__name__}")
-    return source
+    if generator is not None:
+        return checks.generator(generator, owner, "generator")
+    return checks.generator(rng, owner)
 
 
+def _batch_size(batch_size):
+    "A positive int; 2.7, '8' and True raise torch's ValueError (never rounded)."
+    if isinstance(batch_size, (bool, np.bool_)) \
+            or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+        raise ValueError("batch_size should be a positive integer value, "
+                         f"but got batch_size={batch_size}")  # torch's message
+    return int(batch_size)
+
+
+def _loader_flag(value, name):
+    "shuffle / drop_last: True, False or None (read as False), else torch's ValueError."
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} should be a boolean value, but got {name}={value!r}")
+    return bool(value)
+
+
+def _loader_order(dataset, shuffle, rng):
+    "The loader's generator: `rng` when shuffling a non-empty dataset, else None."
+    if shuffle and len(dataset) == 0:
+        raise ValueError("DataLoader: cannot shuffle an empty dataset (0 examples); "
+                         "check the data or the split that produced it")
+    return rng if shuffle else None
+
+
+def _collate_fn(collate_fn):
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError("DataLoader: collate_fn must be a function from a list of "
+                        f"examples to a batch, got {type(collate_fn).__name__}")
+    return collate_fn or default_collate
+
+# %% ../nbs/05a_data.ipynb #41f0ea84
 class DataLoader:
     """Iterate over a dataset in mini-batches (torch.utils.data.DataLoader).
 
@@ -115,39 +190,21 @@ class DataLoader:
     and bools raise ValueError, as in torch); shuffle: a new random order each epoch;
     drop_last: drop the final incomplete batch. The order is drawn from `rng`, an
     np.random.Generator or int seed; `generator=` is torch's name for the same argument
-    and is accepted too (the book writes rng=). The generator is kept as `self.rng`.
-    Batches of a batched dataset (e.g. ArrayDataset) are produced by one indexing
-    operation: contiguous slices (views) when not shuffling, fancy indexing when
-    shuffling.
+    and is accepted too (the book writes rng=). The generator is kept as `self.rng`
+    (None when not shuffling). Batches of a batched dataset (e.g. ArrayDataset) are
+    produced by one indexing operation: contiguous slices (views) when not shuffling,
+    fancy indexing when shuffling.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False,
                  rng=None, generator=None, collate_fn=None):
-        if isinstance(dataset, tuple):
-            raise TypeError("DataLoader: dataset is a tuple; wrap arrays in a dataset "
-                            "first, "
-                            "e.g. DataLoader(ArrayDataset(X, y), batch_size=32)")
-        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError("DataLoader: dataset must have __len__ and __getitem__ "
-                            "(e.g. "
-                            f"ArrayDataset(X, y)), got {type(dataset).__name__}")
-        if (isinstance(batch_size, (bool, np.bool_))
-                or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
-            raise ValueError("batch_size should be a positive integer value, "
-                             f"but got batch_size={batch_size}")  # torch's message
-        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-            if not isinstance(flag, (bool, np.bool_)) and flag is not None:
-                raise ValueError(f"{name} should be a boolean value, but got "
-                                 f"{name}={flag!r}")
-        source = _check_generator(rng, generator, "DataLoader")
-        self.dataset, self.batch_size = dataset, int(batch_size)
-        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
-        if self.shuffle and len(dataset) == 0:
-            raise ValueError("DataLoader: cannot shuffle an empty dataset (0 "
-                             "examples); "
-                             "check the data or the split that produced it")
-        self.rng = as_generator(source) if self.shuffle else None
-        self.collate_fn = collate_fn or default_collate
+        self.dataset = _dataset(dataset, "DataLoader")
+        self.batch_size = _batch_size(batch_size)
+        self.shuffle = _loader_flag(shuffle, "shuffle")
+        self.drop_last = _loader_flag(drop_last, "drop_last")
+        rng = _generator(rng, generator, "DataLoader")
+        self.rng = _loader_order(dataset, self.shuffle, rng)
+        self.collate_fn = _collate_fn(collate_fn)
 
     @property
     def generator(self):
@@ -160,14 +217,16 @@ class DataLoader:
         return n // B if self.drop_last else math.ceil(n / B)
 
     def __iter__(self):
-        """Yield one epoch of batches. With n = len(self.dataset), B = self.batch_size:
-        order = self.rng.permutation(n) when shuffling (a new order each epoch), else
-        none; batch k covers positions k*B .. min((k+1)*B, n) - 1 of that order (the
-        last, shorter batch is skipped when self.drop_last). A dataset with
-        `batched = True` is indexed once per batch (a slice when not shuffling, so the
-        batch is a view; an index array when shuffling) and the result yielded as is,
-        e.g. (xb (b, ...), yb (b, ...)); any other dataset is read item by item and
-        the items stacked with self.collate_fn."""
+        """Yield one epoch of batches, the loop of `minibatches`: with n =
+        len(self.dataset) and B = self.batch_size, the epoch's order is a new
+        permutation of 0..n-1 drawn from self.rng when self.shuffle (a different one
+        each epoch), else 0, 1, ..., n-1; the batches are consecutive pieces of that
+        order, B examples each, the last one shorter when B does not divide n and
+        left out when self.drop_last. A dataset with `batched = True` is indexed once
+        per batch, with a slice when not shuffling (so the batch is a view of its
+        arrays), and its result, e.g. (xb of shape (b, ...), yb of shape (b, ...)),
+        is yielded as is; any other dataset is read example by example and the
+        examples stacked with self.collate_fn."""
         n, B = len(self.dataset), self.batch_size
         stop = (n // B) * B if self.drop_last else n
         order = self.rng.permutation(n) if self.shuffle else None
@@ -181,6 +240,31 @@ class DataLoader:
                 idx = range(n)[index] if order is None else index
                 yield self.collate_fn([self.dataset[int(i)] for i in idx])
 
+# %% ../nbs/05a_data.ipynb #n05asphp
+def _split_lengths(lengths, n):
+    """random_split's lengths as ints summing to n: integers as given, or fractions
+    summing to 1, rounded down, the remainder dealt out one by one from the first."""
+    try:
+        lengths = list(lengths)
+    except TypeError:
+        raise TypeError("random_split: lengths must be a list of lengths or "
+                        f"fractions, e.g. [0.8, 0.2], got {lengths!r}") from None
+    if not lengths or not all(isinstance(l, numbers.Real) and not isinstance(
+            l, (bool, np.bool_)) for l in lengths):
+        raise TypeError(f"random_split: lengths must be numbers (integers summing to "
+                        f"{n}, or fractions summing to 1), got {lengths!r}")
+    if all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1) \
+            and sum(lengths) != n:
+        counts = [math.floor(n * f) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        return counts
+    if sum(lengths) != n or any(l < 0 or l != math.floor(l) for l in lengths):
+        raise ValueError(f"random_split: lengths {lengths} must be non-negative "
+                         f"integers summing to the dataset's length {n}, or fractions "
+                         "summing to 1")
+    return [int(l) for l in lengths]
+
 # %% ../nbs/05a_data.ipynb #93d4cc9b
 def random_split(dataset, lengths, rng=None, *, generator=None):
     """Split `dataset` into non-overlapping random `Subset`s of the given lengths.
@@ -188,74 +272,78 @@ def random_split(dataset, lengths, rng=None, *, generator=None):
     `lengths`: integers summing to len(dataset), or fractions summing to 1.
     `rng`: np.random.Generator or seed; `generator=` (torch's name) is accepted too.
     """
-    source = _check_generator(rng, generator, "random_split")
-    n = len(dataset)
-    lengths = list(lengths)
-    fractions = all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1)
-    if fractions and sum(lengths) != n:
-        counts = [int(math.floor(n * f)) for f in lengths]
-        for i in range(n - sum(counts)):
-            counts[i % len(counts)] += 1
-        lengths = counts
-    if sum(lengths) != n or any(int(l) != l or l < 0 for l in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be non-negative "
-                         "integers "
-                         f"summing to the dataset's length {n}, or fractions summing "
-                         "to 1")
-    order = as_generator(source).permutation(n)
-    bounds = np.cumsum([0] + [int(l) for l in lengths])
+    rng = _generator(rng, generator, "random_split")
+    counts = _split_lengths(lengths, len(_dataset(dataset, "random_split")))
+    order = rng.permutation(len(dataset))
+    bounds = np.cumsum([0] + counts)
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+# %% ../nbs/05a_data.ipynb #n05asthp
+def _fit_input(X):
+    "A numeric (N, ...) array with N >= 1, for Standardize.fit."
+    X = np.asarray(X)
+    if X.dtype.kind not in "iuf":
+        raise TypeError("Standardize.fit needs a numeric array of integers or floats, "
+                        f"got dtype {X.dtype}")
+    if X.ndim < 1 or len(X) == 0:
+        raise ValueError("Standardize.fit needs a non-empty (N, ...) array, "
+                         f"got shape {X.shape}")
+    return X
+
+
+def _finite_statistics(X, mean, std):
+    "Raise ValueError, naming the first NaN or inf of X, unless mean, std are finite."
+    if np.all(np.isfinite(mean)) and np.all(np.isfinite(std)):
+        return
+    bad = ~np.isfinite(X)
+    first = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else None
+    where = (f"{int(bad.sum())} NaN or inf entries (the first at index {first})"
+             if first else "values too large for their mean and std")
+    raise ValueError(f"Standardize.fit: X contains {where}; impute or drop them "
+                     "before fitting")
+
+
+def _standardize_state(state, owner="Standardize.load_state_dict"):
+    "Checked (mean, std) from a state dict: two real arrays of one shape, std > 0."
+    if not hasattr(state, "keys") or not {"mean", "std"} <= set(state.keys()):
+        raise KeyError(f"{owner}: needs a dict with 'mean' and 'std', got "
+                       f"{sorted(state) if hasattr(state, 'keys') else state!r}")
+    mean = checks.floats(state["mean"], "mean", owner, np.float64)
+    std = checks.floats(state["std"], "std", owner, np.float64)
+    if mean.shape != std.shape:
+        raise ValueError(f"{owner}: mean {mean.shape} and std {std.shape} differ "
+                         "in shape")
+    checks.finite(mean, "mean", owner)
+    if not np.all(np.isfinite(std) & (std > 0)):
+        raise ValueError(f"{owner}: std must be finite and > 0 in every feature")
+    return mean, std
 
 # %% ../nbs/05a_data.ipynb #8667122c
 class Standardize:
     """Per-feature standardisation x' = (x - mean) / std, fitted on training data only.
 
     fit(X) computes mean and std over axis 0 (X: (N, ...) numeric array without NaN or
-    inf, which raise ValueError); transform keeps the input's float dtype (float32
-    stays float32; integer input becomes float32). Features with std < eps are
-    divided by 1 instead.
+    inf, which raise ValueError; a failed fit keeps the previous statistics);
+    transform keeps the input's float dtype (float32 stays float32; integer input
+    becomes float32). Features with std <= eps (eps >= 0) are divided by 1 instead.
     """
 
     def __init__(self, eps=1e-8):
-        self.eps = eps
+        self.eps = checks.number(eps, "eps", "Standardize", low=0)
         self.mean = self.std = None
 
     def fit(self, X):
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError("Standardize.fit needs a numeric array, got dtype "
-                            f"{X.dtype}")
-        if X.ndim < 1 or len(X) == 0:
-            raise ValueError("Standardize.fit needs a non-empty (N, ...) array, "
-                             f"got shape {X.shape}")
+        X = _fit_input(X)
         # accumulate in float64 for accuracy, without materialising a float64 copy of X
         with np.errstate(invalid="ignore", over="ignore"):    # checked just below
             mean = X.mean(axis=0, dtype=np.float64)
             std = X.std(axis=0, dtype=np.float64)
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
-            bad = ~np.isfinite(X)
-            where = np.argwhere(bad)
-            raise ValueError(f"Standardize.fit: X contains {int(bad.sum())} NaN or inf "
-                             "entries (the first at index "
-                             f"{tuple(int(i) for i in where[0])}); "
-                             "impute or drop them before fitting")
-        self.mean, self.std = mean, np.where(std < self.eps, 1.0, std)
+        _finite_statistics(X, mean, std)
+        self.mean, self.std = mean, np.where(std > self.eps, std, 1.0)
         return self
 
-    def _check(self, X):
-        if self.mean is None:
-            raise RuntimeError("Standardize: call fit() on the training data before "
-                               "transform()")
-        X = np.asarray(X)
-        if X.shape[1:] != self.mean.shape:
-            raise ValueError("Standardize was fitted on features of shape "
-                             f"{self.mean.shape}, "
-                             f"got {X.shape[1:]}")
-        dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float32)
-        return X, dtype
-
     def transform(self, X):
-        X, dtype = self._check(X)
+        X, dtype = self._input(X)
         Z = (X - self.mean.astype(dtype)) / self.std.astype(dtype)
         return Z.astype(dtype, copy=False)
 
@@ -263,7 +351,7 @@ class Standardize:
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X):
-        X, dtype = self._check(X)
+        X, dtype = self._input(X)
         X = X * self.std.astype(dtype) + self.mean.astype(dtype)
         return X.astype(dtype, copy=False)
 
@@ -271,7 +359,19 @@ class Standardize:
         return {"mean": self.mean, "std": self.std}
 
     def load_state_dict(self, state):
-        self.mean, self.std = np.asarray(state["mean"]), np.asarray(state["std"])
+        self.mean, self.std = _standardize_state(state)
+
+    def _input(self, X):
+        "X checked against the fitted features, and the dtype the result will have."
+        if self.mean is None:
+            raise RuntimeError("Standardize: call fit() on the training data before "
+                               "transform()")
+        X = checks.real_array(X, "X", "Standardize")
+        if X.shape[1:] != self.mean.shape:
+            raise ValueError("Standardize was fitted on features of shape "
+                             f"{self.mean.shape}, got {X.shape[1:]}")
+        dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float32)
+        return X, dtype
 
 # %% ../nbs/05a_data.ipynb #8b06d5e9
 def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None,
@@ -282,10 +382,15 @@ def make_spirals(n_per_class=500, classes=3, noise=0.2, turns=0.65, rng=None,
     Each arm has radius growing linearly from 0.05 to 1 while the angle sweeps
     `turns` full turns; `noise` is the std of Gaussian jitter added to the angle.
     """
-    rng = as_generator(rng)
-    r = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
-    labels = np.repeat(np.arange(classes), n_per_class)
-    angle = ((2 * np.pi * turns) * r + 2 * np.pi * labels / classes
+    n = checks.integer(n_per_class, "n_per_class", "make_spirals", low=1)
+    K = checks.integer(classes, "classes", "make_spirals", low=1)
+    noise = checks.number(noise, "noise", "make_spirals", low=0)
+    turns = checks.number(turns, "turns", "make_spirals")
+    rng = checks.generator(rng, "make_spirals")
+    dtype = checks.float_dtype(dtype, "make_spirals")
+    r = np.tile(np.linspace(0.05, 1.0, n), K)
+    labels = np.repeat(np.arange(K), n)
+    angle = ((2 * np.pi * turns) * r + 2 * np.pi * labels / K
              + rng.normal(0, noise, r.size))
     X = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1).astype(dtype)
     return X, labels
@@ -301,7 +406,12 @@ def make_sine_regression(n=200, low=-3.0, high=3.0, noise=0.3, rng=None,
     """n points x ~ U(low, high), y = sin(2x) + 0.3x + N(0, noise^2).
 
     Returns X (n, 1) and y (n, 1) of `dtype`."""
-    rng = as_generator(rng)
+    n = checks.integer(n, "n", "make_sine_regression", low=1)
+    low = checks.number(low, "low", "make_sine_regression")
+    high = checks.number(high, "high", "make_sine_regression", low=low)
+    noise = checks.number(noise, "noise", "make_sine_regression", low=0)
+    rng = checks.generator(rng, "make_sine_regression")
+    dtype = checks.float_dtype(dtype, "make_sine_regression")
     x = rng.uniform(low, high, (n, 1))
     y = sine_target(x) + rng.normal(0, noise, (n, 1))
     return x.astype(dtype), y.astype(dtype)

@@ -5,62 +5,102 @@ __all__ = ['ACTIVATIONS', 'activation_stats', 'update_ratio', 'HookHandle', 'reg
            'plot_colorful_dimension']
 
 # %% ../nbs/05h_diagnostics.ipynb #8085a818
+import itertools
+
 import numpy as np
 
+from . import checks
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import Module
 from .trainer import Callback
 
 # %% ../nbs/05h_diagnostics.ipynb #be36e421
 def activation_stats(a):
-    """Summary of one batch of activations `a`, shape (N, units): returns (mean, std,
-    dead).
-
-    mean and std are over all N * units entries; dead is the fraction of units (columns)
-    that are exactly zero for every one of the N examples. """
-    a = np.asarray(a)
+    """The statistics of one batch of a layer's outputs `a`, an array of shape
+    (N, units) with N >= 1 (the four quantities under "What to measure, and why"):
+    returns three floats (mean, std, dead), the mean and standard deviation over all
+    N * units entries, and the fraction of units (columns) that are exactly zero for
+    every one of the N examples."""
+    a = _batch(a, "activation_stats")
     return float(a.mean()), float(a.std()), float(np.mean(np.all(a == 0, axis=0)))
 
 
 def update_ratio(before, after):
-    """Relative size of one update of a weight array: ||after - before|| / ||before||,
-    with Frobenius norms (arrays of any equal shape). Returns a float (inf if `before`
-    is zero)."""
-    before = np.asarray(before, dtype=np.float64)
+    """The relative size of one update of a weight array (the update-to-weight ratio
+    under "What to measure, and why"): for two arrays of one shape, the weights
+    before and after the step, the float ||after - before|| / ||before|| in Frobenius
+    norms, computed in float64; inf when `before` is zero."""
+    before, after = _pair(before, after, "update_ratio")
     norm = np.linalg.norm(before)
-    step = np.linalg.norm(np.asarray(after, dtype=np.float64) - before)
+    step = np.linalg.norm(after - before)
     return float(step / norm) if norm > 0 else float("inf")
+
+# %% ../nbs/05h_diagnostics.ipynb #guards-stats
+def _batch(a, owner):
+    "A batch of outputs: a 2-D array of real numbers with at least one row."
+    a = checks.real_array(a, "a", owner, ndim=2)
+    if len(a) == 0:
+        raise ValueError(f"{owner}: a holds no example (shape {a.shape}); the "
+                         "statistics of an empty batch are undefined")
+    return a
+
+
+def _pair(before, after, owner):
+    "Two arrays of real numbers of one shape, as float64."
+    before = checks.floats(before, "before", owner, np.float64)
+    after = checks.floats(after, "after", owner, np.float64)
+    return before, checks.shape(after, before.shape, "after", owner,
+                                " (the shape of before)")
 
 # %% ../nbs/05h_diagnostics.ipynb #c6b2917e
 ACTIVATIONS = (ReLU, LeakyReLU, GELU, Tanh, Sigmoid)
+_hook_ids = itertools.count()
 
 
 class HookHandle:
-    "Returned by `register_forward_hook`; `remove()` detaches the hook."
+    "Returned by `register_forward_hook`; `remove()` detaches that hook (again: no-op)."
 
-    def __init__(self, module, previous):
-        self.module, self.previous = module, previous
+    def __init__(self, module, wrapper, key):
+        self.module, self.wrapper, self.key = module, wrapper, key
 
     def remove(self):
-        if self.previous is None:
-            self.module.__dict__.pop("forward", None)
-        else:
-            self.module.forward = self.previous
+        hooks = self.wrapper.hooks
+        hooks.pop(self.key, None)
+        if not hooks and vars(self.module).get("forward") is self.wrapper:
+            if self.wrapper.previous is None:        # the class's forward shows again
+                del self.module.forward
+            else:
+                self.module.forward = self.wrapper.previous
 
 
 def register_forward_hook(module, hook):
-    """After every forward pass of `module`, call `hook(module, input, output)` (as
-    torch's Module.register_forward_hook). Returns a HookHandle; remove hooks in reverse
-    order."""
-    previous = module.__dict__.get("forward")
-    inner = module.forward
+    """After every forward pass of `module`, call `hook(module, x, output)`; a hook that
+    returns something other than None replaces the output, as in torch (which passes
+    the inputs as a tuple where this passes the array x). Hooks run in the order they
+    were registered; the handle's `remove()` detaches one, in any order, and once none
+    is left the module's own forward is back. Returns a HookHandle."""
+    if not isinstance(module, Module):
+        raise TypeError("register_forward_hook: module must be an mlpbook Module, got "
+                        f"{type(module).__name__}")
+    if not callable(hook):
+        raise TypeError("register_forward_hook: hook must be a function (module, x, "
+                        f"output), got {type(hook).__name__}")
+    wrapper = vars(module).get("forward")
+    if not hasattr(wrapper, "hooks"):                # the first hook: wrap forward once
+        inner, previous = module.forward, wrapper
 
-    def forward(x):
-        out = inner(x)
-        hook(module, x, out)
-        return out
+        def wrapper(x):
+            out = inner(x)
+            for h in list(wrapper.hooks.values()):
+                result = h(module, x, out)
+                out = out if result is None else result
+            return out
 
-    module.forward = forward
-    return HookHandle(module, previous)
+        wrapper.hooks, wrapper.previous = {}, previous
+        module.forward = wrapper
+    key = next(_hook_ids)
+    wrapper.hooks[key] = hook
+    return HookHandle(module, wrapper, key)
 
 
 def _named_modules(module, prefix=""):
@@ -75,90 +115,138 @@ class ActivationStats(Callback):
     batches.
 
     For each activation layer (the `ACTIVATIONS` types, or the modules named in
-    `modules`): mean, std and fraction of dead units of its output (`activation_stats`),
-    and a histogram of |output| over `bins` equal bins on [0, hist_max] (larger values
-    count in the last bin). For each weight matrix (parameters with ndim >= 2): the
-    gradient's Frobenius norm and the update-to-weight ratio of the step
-    (`update_ratio`). Results, one entry per recorded batch: `steps` (the global batch
-    numbers), `stats[layer][key]` with key in "mean", "std", "dead", "hist",
-    `grad_norms[param]` and `update_ratios[param]`; `series(...)` gives arrays. """
+    `modules`, a list of names such as ["1", "3"] or one name): mean, std and fraction
+    of dead units of its output (`activation_stats`), and a histogram of |output|
+    over `bins` equal bins on [0, hist_max] (larger values count in the last bin). For
+    each weight matrix (parameters with ndim >= 2): the gradient's Frobenius norm and
+    the update-to-weight ratio of the step (`update_ratio`). A batch is recorded whole
+    or not at all, from the training passes only (modules in training mode): never a
+    validation pass, a `predict`, or a batch that a callback cancelled.
+
+    Results of the last fit, one entry per recorded batch: `steps` (the batch numbers
+    of the fit), `stats[layer][key]` with key in "mean", "std", "dead", "hist",
+    `grad_norms[param]` and `update_ratios[param]`; `series(...)` gives arrays. Each
+    fit starts afresh. The hooks are on the model only during a fit: `after_fit`
+    removes them however the fit ends. Several ActivationStats may watch one model;
+    each records on its own. """
 
     order = -5
 
     def __init__(self, modules=None, every=1, bins=40, hist_max=10.0):
-        self.modules, self.every = modules, int(every)
+        self.modules = _names(modules)
+        self.every = checks.integer(every, "every", "ActivationStats", low=1)
+        bins = checks.integer(bins, "bins", "ActivationStats", low=1)
+        hist_max = checks.number(hist_max, "hist_max", "ActivationStats", 0,
+                                 low_open=True)
         self.edges = np.linspace(0.0, hist_max, bins + 1)
+        self.stats, self.grad_norms, self.update_ratios, self.steps = {}, {}, {}, []
+        self._handles = []
 
     def before_fit(self, trainer):
-        def watched(name, module):
-            if self.modules is None:
-                return isinstance(module, ACTIVATIONS)
-            return name in self.modules
-
-        found = [(n, m) for n, m in _named_modules(trainer.model) if watched(n, m)]
-        if not found:
-            raise ValueError("ActivationStats found no layer to watch: the model has "
-                             f"no activation layers, and modules={self.modules!r}")
+        found = _watched(trainer.model, self.modules)
         self.stats = {name: {"mean": [], "std": [], "dead": [], "hist": []}
                       for name, _ in found}
         self.weights = {n: p for n, p in trainer.model.named_parameters()
                         if p.data.ndim >= 2}
         self.grad_norms = {n: [] for n in self.weights}
         self.update_ratios = {n: [] for n in self.weights}
-        self.steps, self._step, self._recording = [], 0, False
+        self.steps, self._step, self._pending = [], 0, None
         self._handles = [register_forward_hook(m, self._hook(n)) for n, m in found]
 
     def _hook(self, name):
         def record(module, x, out):
-            if self._recording:
-                mean, std, dead = activation_stats(out)
-                entry = self.stats[name]
-                entry["mean"].append(mean)
-                entry["std"].append(std)
-                entry["dead"].append(dead)
+            if self._pending is not None and module.training:
                 clipped = np.minimum(np.abs(out), self.edges[-1])
-                entry["hist"].append(np.histogram(clipped, self.edges)[0])
+                self._pending[name] = (*activation_stats(out),
+                                       np.histogram(clipped, self.edges)[0])
         return record
 
     def before_batch(self, trainer):
-        self._recording = self._step % self.every == 0
+        self._batch, self._step = self._step, self._step + 1
+        self._pending = {} if self._batch % self.every == 0 else None
 
     def after_backward(self, trainer):
-        if self._recording:
+        if self._pending is not None:
             self._before = {n: p.data.copy() for n, p in self.weights.items()}
-            for n, p in self.weights.items():
-                self.grad_norms[n].append(float(np.linalg.norm(p.grad)))
+            self._norms = {n: float(np.linalg.norm(p.grad))
+                           for n, p in self.weights.items()}
 
     def after_batch(self, trainer):
-        if self._recording:
+        if self._pending is not None and len(self._pending) == len(self.stats):
+            for name, values in self._pending.items():
+                for key, value in zip(("mean", "std", "dead", "hist"), values):
+                    self.stats[name][key].append(value)
             for n, p in self.weights.items():
+                self.grad_norms[n].append(self._norms[n])
                 self.update_ratios[n].append(update_ratio(self._before[n], p.data))
-            self.steps.append(self._step)
-            self._recording = False
-        self._step += 1
+            self.steps.append(self._batch)
+        self._pending = None
 
     def after_fit(self, trainer):
-        self._recording = False
-        for handle in reversed(self._handles):
+        self._pending = None
+        handles, self._handles = self._handles, []
+        for handle in reversed(handles):
             handle.remove()
 
     def series(self, name, key=None):
         """`series(layer, key)`: array of an activation statistic over the recorded
-        steps (hist: shape (steps, bins)); `series(param, "grad_norm" or
-        "update_ratio")`."""
-        if key == "grad_norm":
-            return np.array(self.grad_norms[name])
-        if key == "update_ratio":
-            return np.array(self.update_ratios[name])
-        return np.array(self.stats[name][key])
+        steps (key "mean", "std", "dead"; "hist" has shape (steps, bins));
+        `series(param, "grad_norm" or "update_ratio")`: array over the recorded
+        steps."""
+        if key in ("grad_norm", "update_ratio"):
+            table = self.grad_norms if key == "grad_norm" else self.update_ratios
+            return np.array(_entry(table, name, "weight matrix", self))
+        checks.one_of(key, "key", "ActivationStats.series",
+                      ("mean", "std", "dead", "hist", "grad_norm", "update_ratio"))
+        return np.array(_entry(self.stats, name, "watched layer", self)[key])
+
+# %% ../nbs/05h_diagnostics.ipynb #guards-hooks
+def _names(modules):
+    "None, or the names of modules as a list of str (one str is one name)."
+    if modules is None:
+        return None
+    names = [modules] if isinstance(modules, str) else modules
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str)
+                                                      for n in names):
+        raise TypeError("ActivationStats: modules must be None or a list of module "
+                        f"names such as ['1', '3'], got {modules!r:.60}")
+    return list(names)
+
+
+def _watched(model, names):
+    "[(name, module)] to watch: every activation, or the modules named (all must exist)"
+    found = list(_named_modules(model))
+    if names is None:
+        found = [(n, m) for n, m in found if isinstance(m, ACTIVATIONS)]
+        if not found:
+            raise ValueError("ActivationStats found no layer to watch: the model has "
+                             "no activation layers (give modules=[names] to choose "
+                             "some)")
+        return found
+    known = dict(found)
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ValueError(f"ActivationStats: modules {missing} are not in the model; "
+                         f"its modules are {list(known)}")
+    return [(n, known[n]) for n in names]
+
+
+def _entry(table, name, what, stats):
+    "table[name], or a KeyError that lists the names there are."
+    if name not in table:
+        hint = "" if stats.steps or table else " (nothing is recorded before a fit)"
+        raise KeyError(f"ActivationStats.series: {name!r} is not a {what} recorded; "
+                       f"those are {list(table)}{hint}")
+    return table[name]
 
 # %% ../nbs/05h_diagnostics.ipynb #fa07f9ee
 def plot_colorful_dimension(stats, layers=None, axes=None, title=""):
     """For each layer (default: all recorded), an image of the histograms of
     |activation| over time: x = training step, y = |activation|, colour = log(1 +
-    count). Returns the axes."""
+    count). `axes`: one matplotlib Axes per layer, or None for a new figure. Returns
+    the axes."""
     import matplotlib.pyplot as plt
-    layers = list(stats.stats) if layers is None else list(layers)
+    layers = _plot_layers(stats, layers, axes)
     if axes is None:
         _, axes = plt.subplots(len(layers), 1, figsize=(7, 1.6 * len(layers)),
                                squeeze=False)
@@ -172,3 +260,22 @@ def plot_colorful_dimension(stats, layers=None, axes=None, title=""):
         ax.set_title(f"{title}layer {name}")
     axes[-1].set_xlabel("training step")
     return axes
+
+
+def _plot_layers(stats, layers, axes):
+    "The layers to draw: recorded ones, with at least one step, one Axes each."
+    owner = "plot_colorful_dimension"
+    if not isinstance(stats, ActivationStats):
+        raise TypeError(f"{owner}: stats must be an ActivationStats that recorded a "
+                        f"fit, got {type(stats).__name__}")
+    if not stats.steps:
+        raise ValueError(f"{owner}: stats has recorded no training step yet")
+    layers = list(stats.stats) if layers is None else _names(layers)
+    unknown = [n for n in layers if n not in stats.stats]
+    if unknown:
+        raise KeyError(f"{owner}: layers {unknown} were not recorded; those recorded "
+                       f"are {list(stats.stats)}")
+    if axes is not None and len(axes) < len(layers):
+        raise ValueError(f"{owner}: {len(layers)} layers need {len(layers)} axes, got "
+                         f"{len(axes)}")
+    return layers

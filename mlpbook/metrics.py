@@ -5,9 +5,13 @@ __all__ = ['METRICS', 'accuracy', 'top_k_accuracy', 'confusion_matrix', 'precisi
            'r2_score', 'top5_accuracy', 'get_metric', 'plot_confusion_matrix']
 
 # %% ../nbs/05b_metrics.ipynb #6def1155
+import numbers
+
 import numpy as np
 
-# %% ../nbs/05b_metrics.ipynb #11477052
+from . import checks
+
+# %% ../nbs/05b_metrics.ipynb #n05bclhp
 def _array(a, name, role):
     "`a` as a numeric array with at least one example; NaN, inf and strings refused."
     a = np.asarray(a)
@@ -58,6 +62,8 @@ def _pred_labels(y_pred, name, threshold=None):
     - labels (N,): integers >= 0 (an integer dtype, or floats with integral values).
     """
     p = _array(y_pred, name, "y_pred")
+    if threshold is not None:
+        threshold = checks.number(threshold, "threshold", name)
     if p.ndim == 2 and p.shape[1] >= 2:
         return p.argmax(axis=1), p.shape[1]
     if p.ndim == 2 and p.shape[1] == 1 or (p.ndim == 1 and (
@@ -69,8 +75,16 @@ def _pred_labels(y_pred, name, threshold=None):
     if p.ndim == 1:
         return _as_labels(p, name, "y_pred"), None
     raise ValueError(f"{name}: y_pred must be labels (N,), binary scores (N,) or (N, "
-                     "1), "
-                     f"or class scores (N, C), got shape {p.shape}")
+                     f"1), or class scores (N, C), got shape {p.shape}")
+
+
+def _num_classes(num_classes, name):
+    if num_classes is not None and (isinstance(num_classes, (bool, np.bool_)) or not
+                                    isinstance(num_classes, numbers.Integral)
+                                    or num_classes < 1):
+        raise ValueError(f"{name}: num_classes must be a positive integer, got "
+                         f"{num_classes!r}")
+    return num_classes
 
 
 def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
@@ -82,18 +96,10 @@ def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
                          f"(y_true {np.shape(y_true)}, y_pred {np.shape(y_pred)})")
     if c_true and c_pred and c_true != c_pred:
         raise ValueError(f"{name}: one-hot y_true has {c_true} classes but y_pred "
-                         "scores "
-                         f"{c_pred} (y_true {np.shape(y_true)}, y_pred "
+                         f"scores {c_pred} (y_true {np.shape(y_true)}, y_pred "
                          f"{np.shape(y_pred)})")
-    if num_classes is not None and (isinstance(num_classes, (bool, np.bool_)) or not
-                                    isinstance(num_classes, (int, np.integer))):
-        raise ValueError(f"{name}: num_classes must be a positive integer, got "
-                         f"{num_classes!r}")
-    C = (num_classes if num_classes is not None else
-         c_true or c_pred or int(max(t.max(), p.max())) + 1)
-    if C < 1:
-        raise ValueError(f"{name}: num_classes must be a positive integer, got "
-                         f"{num_classes!r}")
+    C = _num_classes(num_classes, name) or c_true or c_pred or \
+        int(max(t.max(), p.max())) + 1
     for labels, role in ((t, "y_true"), (p, "y_pred")):
         if labels.max() >= C:
             raise ValueError(f"{name}: {role} holds class {labels.max()}, outside the "
@@ -101,6 +107,27 @@ def _label_pair(y_true, y_pred, name, threshold=None, num_classes=None):
     return t, p, int(C)
 
 
+def _scores_and_k(scores, k, name):
+    "Scores (N, C) with C >= 2, and an integer 1 <= k <= C (else a ValueError)."
+    s = _array(scores, name, "scores")
+    if s.ndim != 2 or s.shape[1] < 2:
+        raise ValueError(f"{name}: scores must have shape (N, C) with C >= 2, "
+                         f"got {s.shape}")
+    C = s.shape[1]
+    whole = isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_))
+    if whole and k > C:
+        raise ValueError(f"{name}: needs scores for at least k = {k} classes (top-{k} "
+                         f"accuracy), got scores of {C} classes (shape {s.shape}); use "
+                         f"'accuracy', or top_k_accuracy with 1 <= k <= C = {C}")
+    if not whole or k < 1:
+        raise ValueError(f"{name}: need an integer 1 <= k <= C = {C}, got k={k!r}")
+    return s, int(k)
+
+
+def _safe_divide(a, b):
+    return np.divide(a, b, out=np.zeros(np.shape(a), dtype=np.float64), where=b != 0)
+
+# %% ../nbs/05b_metrics.ipynb #11477052
 def accuracy(y_true, y_pred, threshold=None):
     """Fraction of examples whose predicted class equals the true class.
 
@@ -123,36 +150,24 @@ def top_k_accuracy(y_true, scores, k=5):
     classes score strictly higher (scikit-learn instead ranks tied classes by
     index, the highest index first, so the two can differ on tied scores).
     """
-    s = _array(scores, "top_k_accuracy", "scores")
-    if s.ndim != 2 or s.shape[1] < 2:
-        raise ValueError(f"top_k_accuracy: scores must have shape (N, C) with C >= 2, "
-                         f"got {s.shape}")
-    if isinstance(k, bool) or int(k) != k or not 1 <= k <= s.shape[1]:
-        raise ValueError(f"top_k_accuracy: need an integer 1 <= k <= C = {s.shape[1]}, "
-                         f"got k={k!r}")
+    s, k = _scores_and_k(scores, k, "top_k_accuracy")
     t, _, _ = _label_pair(y_true, s, "top_k_accuracy")
     true_score = s[np.arange(len(s)), t]
-    # rank = number of classes scoring strictly higher than the true one
-    rank = np.sum(s > true_score[:, None], axis=1)
+    rank = np.sum(s > true_score[:, None], axis=1)   # classes scoring strictly higher
     return float(np.mean(rank < k))
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None, threshold=None):
-    """(C, C) integer counts M: row = true class, column = predicted class.
-
-    Shapes as for `accuracy`. First get checked labels and the class count with
-    `t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)`
-    (t, p: int arrays (N,) with values in 0..C-1; C is `num_classes`, else the number of
-    scored or one-hot classes, else the largest label + 1; a label outside 0..C-1
-    raises ValueError). Then M[i, j] = #{n : t[n] = i and p[n] = j}, an int array of
-    shape (C, C): one np.bincount of the pair index t * C + p, reshaped.
-    """
+    """(C, C) integer counts M, M[i, j] the number of examples of true class i
+    predicted as class j (rows: true class, columns: predicted class), equal to
+    plain_confusion_matrix(t, p, C) for the checked labels: `t, p, C =
+    _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)` gives
+    integer labels t and p of shape (N,) in 0..C-1 from any forms `accuracy` accepts,
+    and C (num_classes, else the number of scored or one-hot classes, else the
+    largest label + 1). Every example counts once (M.sum() == N), with no Python loop
+    over the examples."""
     t, p, C = _label_pair(y_true, y_pred, "confusion_matrix", threshold, num_classes)
     return np.bincount(t * C + p, minlength=C * C).reshape(C, C)
-
-
-def _safe_divide(a, b):
-    return np.divide(a, b, out=np.zeros(np.shape(a), dtype=np.float64), where=b != 0)
 
 
 def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro",
@@ -163,8 +178,7 @@ def precision_recall_f1(y_true, y_pred, num_classes=None, average="macro",
     scikit-learn with labels=range(C), zero_division=0); average=None returns three
     (C,) arrays, one value per class. Undefined ratios (0/0) count as 0.
     """
-    if average not in ("macro", None):
-        raise ValueError(f"average must be 'macro' or None, got {average!r}")
+    checks.one_of(average, "average", "precision_recall_f1", ("macro", None))
     M = confusion_matrix(y_true, y_pred, num_classes, threshold)
     tp = np.diag(M).astype(np.float64)
     precision = _safe_divide(tp, M.sum(axis=0))
@@ -179,19 +193,20 @@ def f1_macro(y_true, y_pred):
     "Macro-averaged F1 score (shapes as for `accuracy`)."
     return precision_recall_f1(y_true, y_pred)[2]
 
-# %% ../nbs/05b_metrics.ipynb #2e2d9e49
+# %% ../nbs/05b_metrics.ipynb #n05brghp
 def _regression_pair(y_true, y_pred, name):
+    "Targets and predictions as float64 arrays of one shape, (N,) or (N, k)."
     y_true = _array(y_true, name, "y_true").astype(np.float64, copy=False)
     y_pred = _array(y_pred, name, "y_pred").astype(np.float64, copy=False)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: targets {y_true.shape} and predictions "
-                         f"{y_pred.shape} "
-                         "differ in shape (both must be (N,) or both (N, k))")
+                         f"{y_pred.shape} differ in shape (both must be (N,) or both "
+                         "(N, k))")
     if y_true.ndim > 2:
         raise ValueError(f"{name}: expected shape (N,) or (N, k), got {y_true.shape}")
     return y_true, y_pred
 
-
+# %% ../nbs/05b_metrics.ipynb #2e2d9e49
 def mae(y_true, y_pred):
     "Mean absolute error over all entries; y_true and y_pred both (N,) or both (N, k)."
     y_true, y_pred = _regression_pair(y_true, y_pred, "mae")
@@ -205,16 +220,13 @@ def rmse(y_true, y_pred):
 
 
 def r2_score(y_true, y_pred):
-    """Coefficient of determination; y_true and y_pred both (N,) or both (N, k).
-
-    Check the inputs with `y_true, y_pred = _regression_pair(y_true, y_pred,
-    "r2_score")` (float64 arrays of one shape; NaN/inf raise ValueError). Treat (N,)
-    as (N, 1). Per output column j: R2_j = 1 - SS_res_j / SS_tot_j, with
-    SS_res_j = sum_n (y_true - y_pred)^2 and SS_tot_j = sum_n (y_true - mean_n
-    y_true)^2;
-    a constant column (SS_tot_j = 0) scores 1 if fitted exactly, else 0. Return the
-    mean over the k columns as a Python float.
-    """
+    """Coefficient of determination, eq. (eq-regression-metrics), of y_true and
+    y_pred, both of shape (N,) or both (N, k): `_regression_pair(y_true, y_pred,
+    "r2_score")` returns them checked, as float64 arrays of one shape; an (N, k) pair
+    is scored column by column and the k scores averaged (an (N,) pair is one column,
+    scored as plain_r2 scores it); a constant column (zero total sum of squares)
+    scores 1 if predicted exactly, else 0. Returns a Python float: 1 for a perfect
+    fit, 0 for predicting each column's mean, negative for worse."""
     y_true, y_pred = _regression_pair(y_true, y_pred, "r2_score")
     if y_true.ndim == 1:
         y_true, y_pred = y_true[:, None], y_pred[:, None]
@@ -227,8 +239,11 @@ def r2_score(y_true, y_pred):
 # %% ../nbs/05b_metrics.ipynb #44ba28ec
 def top5_accuracy(y_true, scores):
     "Top-5 accuracy: `top_k_accuracy(y_true, scores, k=5)`; scores (N, C) with C >= 5."
+    scores, _ = _scores_and_k(scores, 5, "top5_accuracy")
     return top_k_accuracy(y_true, scores, k=5)
 
+
+top5_accuracy.k = 5       # it needs scores for at least 5 classes
 
 METRICS = {
     "accuracy": accuracy,
@@ -247,8 +262,22 @@ def get_metric(metric):
     try:
         return metric, METRICS[metric]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(METRICS)} "
-                         "or pass a function") from None
+        raise ValueError(f"get_metric: unknown metric {metric!r}; choose one of "
+                         f"{sorted(METRICS)} or pass a function") from None
+
+# %% ../nbs/05b_metrics.ipynb #n05bplhp
+def _confusion_to_plot(M, class_names):
+    "M as a square float array of counts >= 0, and one name per class."
+    M = checks.real_array(M, "M", "plot_confusion_matrix", ndim=2).astype(np.float64)
+    if M.shape[0] != M.shape[1] or np.any(M < 0) or not np.all(np.isfinite(M)):
+        raise ValueError("plot_confusion_matrix: M must be a square matrix of counts "
+                         f">= 0, got shape {M.shape}")
+    names = (list(class_names) if class_names is not None
+             else [str(i) for i in range(len(M))])
+    if len(names) != len(M):
+        raise ValueError(f"plot_confusion_matrix: {len(names)} class_names for "
+                         f"{len(M)} classes")
+    return M, names
 
 # %% ../nbs/05b_metrics.ipynb #7af168ed
 def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
@@ -256,13 +285,12 @@ def plot_confusion_matrix(M, class_names=None, ax=None, normalize=True):
     row is divided by its total, so the diagonal shows per-class recall. Returns the
     matplotlib Axes."""
     import matplotlib.pyplot as plt
-    M = np.asarray(M, dtype=np.float64)
+    M, names = _confusion_to_plot(M, class_names)
     shown = _safe_divide(M, M.sum(axis=1, keepdims=True)) if normalize else M
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
     image = ax.imshow(shown, cmap="Blues", vmin=0)
     C = len(M)
-    names = class_names if class_names is not None else [str(i) for i in range(C)]
     ax.set_xticks(range(C), names, rotation=45, ha="right")
     ax.set_yticks(range(C), names)
     ax.set_xlabel("predicted class")

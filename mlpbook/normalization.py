@@ -6,7 +6,45 @@ __all__ = ['BatchNorm1d']
 # %% ../nbs/05f_batchnorm.ipynb #5e02f90a
 import numpy as np
 
+from . import checks
+from .activations import _cached
 from .layers import Buffer, Module, Parameter
+
+# %% ../nbs/05f_batchnorm.ipynb #n05fbnhp
+def _num_features(num_features):
+    if isinstance(num_features, (bool, np.bool_)) \
+            or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+        raise ValueError("BatchNorm1d: num_features must be a positive int (the number "
+                         "of features of the (N, num_features) input), got "
+                         f"{num_features!r}")
+    return int(num_features)
+
+
+def _momentum(momentum):
+    if momentum is None:
+        return None
+    if isinstance(momentum, (bool, np.bool_)) or not isinstance(
+            momentum, (int, float, np.number)) or not 0 <= momentum <= 1:
+        raise ValueError("BatchNorm1d: momentum must be a number in [0, 1] or None "
+                         f"(cumulative average), got {momentum!r}")
+    return float(momentum)
+
+
+def _training_batch(layer, x):
+    "Training mode needs two examples or more: one has no variance."
+    if len(x) < 2:
+        raise ValueError(f"{layer!r}: training mode needs more than 1 example per "
+                         f"batch, got {len(x)} (a DataLoader whose last batch holds "
+                         "one example: pass drop_last=True)")
+
+
+def _finite_statistics(layer, mean, var):
+    "Refuse a training batch whose statistics are not finite, before anything changes."
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
+        raise FloatingPointError(
+            f"{layer!r}: the training batch's mean or variance is not finite (the "
+            "input holds NaN or inf, or values too large for its dtype); running_mean "
+            "and running_var are left unchanged")
 
 # %% ../nbs/05f_batchnorm.ipynb #3bcc276a
 class BatchNorm1d(Module):
@@ -22,27 +60,17 @@ class BatchNorm1d(Module):
     r <- (1 - momentum) r + momentum * batch statistic. momentum=None gives torch's
     cumulative moving average, r <- r + (batch statistic - r) / t after the t-th
     training batch, t counted in the Buffer `num_batches_tracked` (present only then).
-    Evaluation mode: use the running statistics. gamma and beta are Parameters
-    (torch: weight and bias, available under those names too); running_mean and
-    running_var are Buffers.
+    A training batch with a non-finite mean or variance raises FloatingPointError and
+    changes no running statistic. Evaluation mode: use the running statistics.
+    gamma and beta are Parameters (torch: weight and bias, available under those
+    names too); running_mean and running_var are Buffers.
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32):
-        if isinstance(num_features, (bool, np.bool_)) \
-                or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError("BatchNorm1d: num_features must be a positive int (the "
-                             "number "
-                             "of features of the (N, num_features) input), got "
-                             f"{num_features!r}")
-        if not (isinstance(eps, (int, float, np.number)) and 0 < eps < np.inf):
-            raise ValueError(f"BatchNorm1d: eps must be a positive number, got {eps!r}")
-        if momentum is not None and not (isinstance(momentum, (int, float, np.number))
-                                         and 0 <= momentum <= 1):
-            raise ValueError("BatchNorm1d: momentum must be a number in [0, 1] or None "
-                             f"(cumulative average), got {momentum!r}")
-        self.num_features, self.eps = int(num_features), float(eps)
-        self.momentum = None if momentum is None else float(momentum)
-        dtype = np.dtype(dtype)
+        self.num_features = _num_features(num_features)
+        self.eps = checks.number(eps, "eps", "BatchNorm1d", 0, low_open=True)
+        self.momentum = _momentum(momentum)
+        dtype = checks.float_dtype(dtype, "BatchNorm1d")
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
         self.running_mean = Buffer(np.zeros(self.num_features, dtype=dtype))
@@ -60,61 +88,59 @@ class BatchNorm1d(Module):
         "torch's name for beta."
         return self.beta
 
-    def _update_running(self, mean, var, n):
-        if self.momentum is None:                 # cumulative average over t batches
-            self.num_batches_tracked.data += 1
-            m = 1.0 / float(self.num_batches_tracked.data)
-        else:
-            m = self.momentum
-        self.running_mean.data *= 1 - m
-        self.running_mean.data += m * mean
-        self.running_var.data *= 1 - m
-        self.running_var.data += (m * n / (n - 1)) * var
-
     def forward(self, x):
-        x = np.asarray(x, dtype=self.gamma.data.dtype)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape (N, "
-                             f"{self.num_features}), "
-                             f"got {x.shape}")
+        x = self._input(x)
         if self.training:
-            n = len(x)
-            if n < 2:
-                raise ValueError(f"{self!r}: training mode needs more than 1 example "
-                                 f"per batch, got {n} (a DataLoader whose last batch "
-                                 "holds one example: pass drop_last=True)")
             mean, var = x.mean(axis=0), x.var(axis=0)
-            self._update_running(mean, var, n)
+            self._update_running(mean, var, len(x))
         else:
             mean, var = self.running_mean.data, self.running_var.data
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
-        self._x_hat = (x - mean) * self._inv_std
-        self._batch_stats = self.training
-        return self._x_hat * self.gamma.data + self.beta.data
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        x_hat = (x - mean) * inv_std
+        self._cache = (x_hat, inv_std, self.training)
+        return x_hat * self.gamma.data + self.beta.data
 
     def backward(self, grad_out):
-        """grad_out: dL/dy of shape (N, d). Accumulate dL/dgamma = sum_n g * x_hat and
-        dL/dbeta = sum_n g (shape (d,)) into gamma.grad and beta.grad; return dL/dx (N,
-        d)
-        by eq. (eq-bn-backward): with g_hat = g * gamma and s = self._inv_std (d,),
-        s / N * (N g_hat - sum_n g_hat - x_hat * sum_n (g_hat * x_hat)) in training
-        mode,
-        and g_hat * s in evaluation mode (fixed statistics: self._batch_stats is
-        False)."""
-        grad_out = np.asarray(grad_out, dtype=self.gamma.data.dtype)
-        x_hat, inv_std = self._saved("_x_hat"), self._inv_std   # one backward/forward
-        if grad_out.shape != x_hat.shape:
-            self._x_hat = x_hat                         # keep it for a corrected call
-            raise ValueError(f"{self!r}.backward: grad_out has shape {grad_out.shape}, "
-                             f"but the forward input had {x_hat.shape}")
+        """grad_out: dL/dy of shape (N, num_features), as the last forward's output.
+        Add dL/dgamma and dL/dbeta, each of shape (num_features,), into gamma.grad
+        and beta.grad (accumulating, as every parameter's gradient does until
+        zero_grad) and return dL/dx, a new (N, num_features) array of the layer's
+        dtype: eq. (eq-bn-backward) after a training-mode forward, while after an
+        evaluation-mode one the statistics were fixed and y is a per-feature affine
+        function of x. Begin with `(x_hat, inv_std, batch_stats), grad_out =
+        _cached(self, "_cache", grad_out)`: what forward kept (batch_stats: whether
+        it ran in training mode) and grad_out checked against it, one backward per
+        forward."""
+        (x_hat, inv_std, batch_stats), grad_out = _cached(self, "_cache", grad_out)
+        grad_out = grad_out.astype(x_hat.dtype, copy=False)
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
         g_hat = grad_out * self.gamma.data
-        if not self._batch_stats:          # fixed statistics: a per-feature affine map
+        if not batch_stats:                # fixed statistics: a per-feature affine map
             return g_hat * inv_std
         n = len(grad_out)
         return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0)
                                 - x_hat * (g_hat * x_hat).sum(axis=0))
+
+    def _input(self, x):
+        "x as an (N, num_features) array of the layer's dtype; N >= 2 in training."
+        x = checks.floats(x, "input", self, self.gamma.data.dtype)
+        checks.shape(x, (None, self.num_features), "input", self)
+        if self.training:
+            _training_batch(self, x)
+        return x
+
+    def _update_running(self, mean, var, n):
+        "Both running averages computed and checked, then written: all or nothing."
+        _finite_statistics(self, mean, var)
+        t = None if self.momentum is not None else self.num_batches_tracked.data + 1
+        m = self.momentum if t is None else 1.0 / float(t)
+        new_mean = self.running_mean.data * (1 - m) + m * mean
+        new_var = self.running_var.data * (1 - m) + (m * n / (n - 1)) * var
+        self.running_mean.data[...] = new_mean
+        self.running_var.data[...] = new_var
+        if t is not None:
+            self.num_batches_tracked.data[...] = t
 
     def get_config(self):
         return {"num_features": self.num_features, "eps": self.eps,

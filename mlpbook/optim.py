@@ -2,47 +2,18 @@
 
 # %% auto #0
 __all__ = ['RMSprop', 'Optimizer', 'sgd_update', 'SGD', 'adagrad_update', 'Adagrad', 'rmsprop_update', 'RMSProp', 'adam_update',
-           'Adam', 'AdamW', 'clip_grad_norm_', 'LRScheduler', 'StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR',
-           'ExponentialLR', 'PolynomialLR', 'CosineAnnealingLR', 'SequentialLR', 'ChainedScheduler',
-           'ReduceLROnPlateau']
+           'Adam', 'AdamW', 'clip_grad_norm_']
 
-# %% ../nbs/04_optimizers.ipynb #69777640
-import bisect
+# %% ../nbs/04_optimizers.ipynb #c951feef
 import math
 import numbers
 import warnings
 import weakref
-from collections import Counter
 
 import numpy as np
 
+from . import checks
 from .layers import Parameter
-
-# %% ../nbs/04_optimizers.ipynb #c951feef
-def _check_number(value, label, low=0.0, high=math.inf, low_open=False,
-                  high_open=False):
-    """Raise `ValueError("Invalid <label>: <value>")` (torch's wording) unless `value`
-    is a finite real number in the interval; a bool or a non-number raises TypeError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid {label}: expected a real number, "
-                        f"got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"Invalid {label}: {value} (hyper-parameters must be finite)")
-    if value < low or value > high or (low_open and value == low) \
-            or (high_open and value == high):
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        interval = f"{left}{low:g}, {high:g}{right}"
-        raise ValueError(f"Invalid {label}: {value} (expected a value in {interval})")
-
-
-def _check_int(value, label, low):
-    "Raise unless `value` is an integer >= low (schedulers count epochs in integers)."
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{label} must be an integer, "
-                        f"got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{label} must be an integer >= {low}, got {value}")
 
 
 class Optimizer:
@@ -50,15 +21,18 @@ class Optimizer:
 
     `params` is an iterable of `Parameter`s, or of dicts `{"params": [...], "lr": ...}`
     (parameter groups, each overriding the defaults); a bare `Parameter` is refused,
-    as in torch. Subclasses check a group's hyper-parameters in `_check_group` and
-    implement `update(p, group, state)`, which hands plain arrays to the module-level
-    update function (`sgd_update`, `adam_update`, ...). `step()` applies it to every
-    parameter of every group, in place on `p.data`.
+    as in torch. A subclass checks a group's hyper-parameters in `_check_group` and
+    implements `update(p, group, state)`, which hands plain arrays to the module-level
+    update function (`sgd_update`, `adam_update`, ...). `step()` first checks every
+    group and every parameter it will touch, then calls `update` for each parameter:
+    a step that fails changes nothing.
 
-    The one seam for faster paths is `group_stepper`: None (the default) means
-    `step()` calls `update` once per parameter; an object with methods
-    `step_group(optimizer, group)` and `zero_grad_group(optimizer, group)` takes
-    over both for every group (Chapter 8's flat path, `use_flat_step`).
+    `group_stepper` is the one seam for stepping a group another way. None (the
+    default) means `step()` calls `update` once per parameter. An object with methods
+    `step_group(optimizer, group)` and `zero_grad_group(optimizer, group)` takes over
+    both for every group, after `step()` has made its checks: for instance a stepper
+    that calls `update` once on parameters packed end to end in one array, which gives
+    the same numbers because every update of this module is element-wise.
     """
 
     group_stepper = None
@@ -116,18 +90,19 @@ class Optimizer:
                           UserWarning, stacklevel=3)
         self.param_groups.append(group)
 
-    def _check_group(self, group):
-        "Validate a group's hyper-parameters (a ValueError naming the bad one)."
+    def _check_group(self, group, owner):
+        """Validate a group's hyper-parameters: an error that starts with `owner` and
+        names the bad one."""
 
     _FLAGS = ("nesterov", "maximize", "amsgrad", "centered", "decoupled_weight_decay")
 
-    def _validate(self, group):
+    def _validate(self, group, owner=None):
         "Switches must be bools (amsgrad='False' is truthy), then `_check_group`."
+        owner = owner or type(self).__name__
         for key in self._FLAGS:
-            if key in group and not isinstance(group[key], (bool, np.bool_)):
-                raise TypeError(f"{type(self).__name__}: {key} must be True or False, "
-                                f"got {group[key]!r}")
-        self._check_group(group)
+            if key in group:
+                checks.flag(group[key], key, owner)
+        self._check_group(group, owner)
 
     def zero_grad(self):
         "Set every gradient to zero, in place (torch's default sets them to None)."
@@ -142,14 +117,17 @@ class Optimizer:
         """Update every parameter once from its current `.grad`.
 
         `closure`, if given, is called first (it should recompute the loss and the
-        gradients) and its return value is returned, as in torch."""
+        gradients) and its return value is returned, as in torch. Every group's
+        hyper-parameters and every parameter's data, grad and state are checked before
+        the first parameter changes, so a step either updates everything or nothing."""
         loss = None if closure is None else closure()
-        for i, p in enumerate(q for g in self.param_groups for q in g["params"]):
-            if p.grad.shape != p.data.shape:         # check all before changing any
-                raise ValueError(f"{type(self).__name__}.step: parameter {i} has "
-                                 f"shape {p.data.shape} but its grad has shape "
-                                 f"{p.grad.shape}; nothing was updated")
-        self._opt_called = True         # lets a scheduler warn when it steps first
+        owner = f"{type(self).__name__}.step"
+        for i, group in enumerate(self.param_groups):   # a scheduler or a user may
+            self._validate(group, f"{owner} (param_groups[{i}])")   # have changed them
+        params = [p for g in self.param_groups for p in g["params"]]
+        for i, p in enumerate(params):
+            _check_parameter(p, self.state, owner, i)
+        self._opt_called = True              # torch's flag: this optimizer has stepped
         for group in self.param_groups:
             if self.group_stepper is not None:
                 self.group_stepper.step_group(self, group)
@@ -170,6 +148,15 @@ class Optimizer:
         if stale:
             bufs = self._scratch[p] = (np.empty_like(p.data), np.empty_like(p.data))
         return bufs
+
+    # A copy (pickle, copy.deepcopy) starts with no scratch buffers: they hold no
+    # state, and a WeakKeyDictionary cannot be pickled.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = weakref.WeakKeyDictionary()
 
     # --- saving and resuming ----------------------------------------------
     def state_dict(self):
@@ -192,55 +179,58 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        "Restore hyper-parameters and state saved by `state_dict()` (same layout)."
-        groups = state_dict["param_groups"]
+        """Restore hyper-parameters and state saved by `state_dict()` (same layout).
+
+        Everything is checked before anything changes. A state dict that went through
+        JSON loads too: string indices are read as integers, lists as arrays."""
+        name = type(self).__name__
+        owner = f"{name}.load_state_dict"
+        if not isinstance(state_dict, dict) or \
+                not {"state", "param_groups"} <= set(state_dict):
+            raise TypeError(f"{owner}: expected the dict {{'state': ..., 'param_groups'"
+                            f": ...}} that state_dict() returns, got "
+                            f"{type(state_dict).__name__}")
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise TypeError(f"{owner}: 'param_groups' must be a list and 'state' a "
+                            f"dict, got {type(groups).__name__} and "
+                            f"{type(saved_state).__name__}")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
                              f"the optimizer has {len(self.param_groups)}")
-        name = type(self).__name__
-        for saved, group in zip(groups, self.param_groups):
+        hypers = []
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise TypeError(f"{owner}: each saved parameter group must be a dict "
+                                f"with the key 'params', got {saved!r:.80}")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError("loaded state dict contains a parameter group that "
                                  "doesn't match the size of optimizer's group")
             keys = set(group) - {"params", "initial_lr"}
             theirs = set(saved) - {"params", "initial_lr"}
             if keys != theirs:                # e.g. an SGD state dict loaded into Adam
-                raise ValueError(f"{name}.load_state_dict: the saved parameter group "
+                raise ValueError(f"{owner}: the saved parameter group "
                                  f"has hyper-parameters {sorted(theirs)}, this "
                                  f"optimizer {sorted(keys)}; was it saved from another "
                                  "optimizer class?")
+            hyper = {k: v for k, v in saved.items() if k != "params"}
+            if "betas" in hyper and isinstance(hyper["betas"], list):   # from JSON
+                hyper["betas"] = tuple(hyper["betas"])
+            self._validate({**group, **hyper}, f"{owner} (param_groups[{i}])")
+            hypers.append(hyper)
         params = [p for g in self.param_groups for p in g["params"]]
         new_state = {}
-        for index, saved_state in state_dict["state"].items():
-            if not 0 <= int(index) < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter "
-                                 f"{index}, "
-                                 f"but the optimizer has {len(params)} parameters")
-            p = params[int(index)]
-            entry = {}
-            for k, v in saved_state.items():
-                where = f"{name}.load_state_dict: state '{k}' of parameter {index}"
-                if isinstance(v, np.ndarray):
-                    if v.shape != p.data.shape:
-                        raise ValueError(f"state '{k}' of parameter {index} has shape "
-                                         f"{v.shape}, the parameter has {p.data.shape}")
-                    if v.dtype == bool or not (np.issubdtype(v.dtype, np.integer)
-                                               or np.issubdtype(v.dtype, np.floating)):
-                        raise TypeError(f"{where} has dtype {v.dtype}, "
-                                        "not real numbers")
-                    v = v.astype(p.data.dtype, copy=True)
-                    if not np.isfinite(v).all():
-                        raise ValueError(f"{where} contains NaN or inf; it would make "
-                                         "the parameter NaN at the next step")
-                elif k == "step" and (isinstance(v, bool)
-                                      or not isinstance(v, numbers.Integral) or v < 0):
-                    raise TypeError(f"{where} must be an integer >= 0, got {v!r}")
-                entry[k] = v
-            new_state[p] = entry
-        for saved in groups:                 # validate every group before changing any
-            self._validate({**self.defaults, **saved})
-        for saved, group in zip(groups, self.param_groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        for index, saved_entries in saved_state.items():
+            i = _state_index(index, len(params), owner)
+            if not isinstance(saved_entries, dict):
+                raise TypeError(f"{owner}: the state of parameter {index} must be a "
+                                f"dict, got {type(saved_entries).__name__}")
+            p = params[i]
+            new_state[p] = {k: _state_value(v, k, p, f"{owner}: state '{k}' of "
+                                                   f"parameter {index}")
+                            for k, v in saved_entries.items()}
+        for group, hyper in zip(self.param_groups, hypers):   # all checked: now change
+            group.update(hyper)
         self.state = new_state
 
     def __repr__(self):
@@ -252,10 +242,82 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _grad_term(param, grad, weight_decay, maximize, out):
-    """The gradient of an update: (-grad if maximize else grad) + weight_decay * param.
+_UNCHANGED = "; nothing was updated"
 
-    Written into `out` when it differs from `grad` (the coupled L2 penalty)."""
+
+def _check_parameter(p, states, owner, i):
+    """What a step needs of parameter number `i`: writable floating-point data, a grad
+    of real numbers of the same shape, and state arrays (`states[p]`) of that shape."""
+    if not isinstance(p, Parameter):
+        raise TypeError(f"{owner}: parameter {i} is a {type(p).__name__}, not a "
+                        f"Parameter{_UNCHANGED}")
+    data, grad = p.data, p.grad
+    if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
+        raise TypeError(f"{owner}: parameter {i}'s data must be a floating-point "
+                        f"array, got {type(data).__name__} "
+                        f"{getattr(data, 'dtype', '')}{_UNCHANGED}")
+    if not data.flags.writeable:
+        raise ValueError(f"{owner}: parameter {i}'s data is read-only (a view of a "
+                         f"read-only array?); give it a writable copy{_UNCHANGED}")
+    if not isinstance(grad, np.ndarray):
+        raise TypeError(f"{owner}: parameter {i}'s grad must be a NumPy array, got "
+                        f"{type(grad).__name__}{_UNCHANGED}")
+    checks.real_array(grad, f"parameter {i}'s grad", owner)
+    checks.shape(grad, data.shape, f"parameter {i}'s grad", owner, hint=_UNCHANGED)
+    for key, value in (states.get(p) or {}).items():
+        if isinstance(value, np.ndarray) and value.shape != data.shape:
+            raise ValueError(f"{owner}: the state '{key}' of parameter {i} has shape "
+                             f"{value.shape}, but the parameter now has shape "
+                             f"{data.shape} (was its .data replaced?); build a new "
+                             f"optimizer for parameters that change shape{_UNCHANGED}")
+
+
+def _state_index(index, n, owner):
+    "A saved state's parameter index: an int, or its string from JSON, in [0, n)."
+    if isinstance(index, str) and index.strip().isdigit():
+        index = int(index)
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral) \
+            or not 0 <= index < n:
+        raise ValueError(f"{owner}: state for parameter {index!r}, but the optimizer "
+                         f"has {n} parameters (indices 0 to {n - 1})")
+    return int(index)
+
+
+def _state_value(value, key, p, where):
+    "One saved state entry for Parameter `p`: arrays checked and cast to its dtype."
+    if isinstance(value, (list, tuple)):              # an array that went through JSON
+        value = np.asarray(value)
+    if isinstance(value, np.ndarray):
+        if value.shape != p.data.shape:
+            raise ValueError(f"{where} has shape {value.shape}, the parameter has "
+                             f"shape {p.data.shape}")
+        if value.dtype == bool or not (np.issubdtype(value.dtype, np.integer)
+                                       or np.issubdtype(value.dtype, np.floating)):
+            raise TypeError(f"{where} has dtype {value.dtype}, not real numbers")
+        value = value.astype(p.data.dtype, copy=True)
+        if not np.isfinite(value).all():
+            raise ValueError(f"{where} contains NaN or inf; it would make the "
+                             "parameter NaN at the next step")
+        return value
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if key == "step" and not (integral and value >= 0):
+        raise TypeError(f"{where} must be an integer >= 0, got {value!r}")
+    return value
+
+
+def _check_betas(betas, owner):
+    "Adam's betas: a pair of numbers in [0, 1), returned as a tuple."
+    if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        checks.number(beta, f"betas[{i}]", owner, low=0, high=1, high_open=True)
+    return tuple(betas)
+
+# %% ../nbs/04_optimizers.ipynb #8a353583
+def _grad_term(param, grad, weight_decay, maximize, out):
+    """The gradient term every update starts from, without touching `grad`:
+    (-grad if maximize else grad) + weight_decay * param, written into `out` when it
+    differs from `grad` (returns `grad` itself when it does not)."""
     if weight_decay:
         np.multiply(param, weight_decay, out=out)
         if maximize:
@@ -267,19 +329,19 @@ def _grad_term(param, grad, weight_decay, maximize, out):
         return np.negative(grad, out=out)
     return grad
 
-# %% ../nbs/04_optimizers.ipynb #8a353583
+
 def sgd_update(param, grad, momentum_buffer, scratch, *, lr, momentum=0.0,
                dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False,
                first_step=False):
-    """One SGD step on plain arrays, in place: updates `param` (and `momentum_buffer`).
+    """One SGD step in place and without allocating: changes `param` (and, with
+    momentum, `momentum_buffer`) and nothing else; returns None. Every array has the
+    shape and dtype of param.
 
-    param, grad, momentum_buffer and the two arrays of `scratch`: same shape and dtype;
-    momentum_buffer may be None when momentum == 0. On the first step (`first_step`)
-    the buffer is set to g. Computes, like torch.optim.SGD:
-        g = (-grad if maximize else grad) + weight_decay * param
-        b = g (first step) or momentum * b + (1 - dampening) * g   (if momentum != 0)
-        d = g + momentum * b if nesterov else b       (d = g if momentum == 0)
-        param = param - lr * d
+    grad is read, never written. momentum_buffer is None when momentum == 0; on
+    `first_step` it takes the gradient term as it is. The two arrays of `scratch` are
+    free for intermediates (`np.multiply(..., out=...)`), and `_grad_term` above
+    gives the gradient term with weight decay and `maximize` (step up the gradient).
+    The numbers must be those of `sgd_step`, the same rule.
     """
     a, b = scratch
     g = _grad_term(param, grad, weight_decay, maximize, a)
@@ -317,18 +379,21 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    def _check_group(self, group):
-        _check_number(group["lr"], "learning rate")
-        _check_number(group["momentum"], "momentum value")
-        _check_number(group["dampening"], "dampening value", -math.inf)
-        _check_number(group["weight_decay"], "weight_decay value")
+    def _check_group(self, group, owner):
+        checks.number(group["lr"], "lr", owner, low=0)
+        checks.number(group["momentum"], "momentum", owner, low=0)
+        checks.number(group["dampening"], "dampening", owner)
+        checks.number(group["weight_decay"], "weight_decay", owner, low=0)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(f"{owner}: Nesterov momentum requires a momentum and zero "
+                             f"dampening, got momentum={group['momentum']}, "
+                             f"dampening={group['dampening']}")
 
     def update(self, p, group, state):
         first = False
         if group["momentum"] and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.empty_like(p.data)
+            # sgd_update fills it at this first step (NaN until then, never used)
+            state["momentum_buffer"] = np.full_like(p.data, np.nan)
             first = True
         sgd_update(p.data, p.grad, state.get("momentum_buffer"), self._buffers(p),
                    lr=group["lr"], momentum=group["momentum"],
@@ -339,13 +404,14 @@ class SGD(Optimizer):
 # %% ../nbs/04_optimizers.ipynb #1feaa420
 def adagrad_update(param, grad, state_sum, scratch, *, step, lr, lr_decay=0.0,
                    weight_decay=0.0, eps=1e-10, maximize=False):
-    """One Adagrad step on plain arrays, in place (torch.optim.Adagrad's update).
+    """One Adagrad step in place and without allocating: changes `param` and
+    `state_sum` and nothing else; returns None. Every array has the shape and dtype
+    of param.
 
-    state_sum (s) has param's shape and dtype and starts at initial_accumulator_value;
-    `step` is t = 1 on the first call.
-        g = (-grad if maximize else grad) + weight_decay * param
-        s = s + g**2
-        param = param - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+    grad is read, never written; `step` is the count t, 1 at the first call; the two
+    arrays of `scratch` are free for intermediates; `_grad_term` gives the gradient
+    term with weight decay and `maximize`. The numbers must be those of
+    `adagrad_step`, the same rule.
     """
     a, b = scratch
     g = _grad_term(param, grad, weight_decay, maximize, a)
@@ -374,13 +440,10 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value, eps=eps,
             maximize=maximize))
 
-    def _check_group(self, group):
-        _check_number(group["lr"], "learning rate")
-        _check_number(group["lr_decay"], "lr_decay value")
-        _check_number(group["weight_decay"], "weight_decay value")
-        _check_number(group["initial_accumulator_value"],
-                      "initial_accumulator_value value")
-        _check_number(group["eps"], "epsilon value")
+    def _check_group(self, group, owner):
+        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value",
+                    "eps"):
+            checks.number(group[key], key, owner, low=0)
 
     def update(self, p, group, state):
         if not state:
@@ -396,16 +459,15 @@ class Adagrad(Optimizer):
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, scratch, *,
                    lr, alpha, eps, weight_decay=0.0, momentum=0.0, centered=False,
                    maximize=False):
-    """One RMSProp step on plain arrays, in place (torch.optim.RMSprop's update).
+    """One RMSProp step in place and without allocating: changes `param`,
+    `square_avg` and, when used, `grad_avg` and `momentum_buffer`, and nothing else;
+    returns None. Every array has the shape and dtype of param.
 
-    All arrays have param's shape and dtype; grad_avg is None unless `centered`,
-    momentum_buffer is None unless momentum > 0; both start at zero, as square_avg.
-        g = (-grad if maximize else grad) + weight_decay * param
-        v = alpha * v + (1 - alpha) * g**2                  (v is square_avg)
-        centered: a = alpha * a + (1 - alpha) * g;  d = sqrt(v - a**2) + eps
-        otherwise:  d = sqrt(v) + eps
-        momentum > 0: b = momentum * b + g / d;  param = param - lr * b
-        else:         param = param - lr * g / d
+    grad is read, never written; grad_avg is None unless `centered`, momentum_buffer
+    None unless momentum > 0, and all averages start at zero. The two arrays of
+    `scratch` are free for intermediates; `_grad_term` gives the gradient term with
+    weight decay and `maximize`. The numbers must be those of `rmsprop_step`, the
+    same rule (the library rounds the centered average as torch.lerp does).
     """
     a, b = scratch
     g = _grad_term(param, grad, weight_decay, maximize, a)
@@ -451,12 +513,10 @@ class RMSProp(Optimizer):
                                       weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
-    def _check_group(self, group):
-        _check_number(group["lr"], "learning rate")
-        _check_number(group["eps"], "epsilon value")
-        _check_number(group["momentum"], "momentum value")
-        _check_number(group["weight_decay"], "weight_decay value")
-        _check_number(group["alpha"], "alpha value", 0.0, 1.0)
+    def _check_group(self, group, owner):
+        for key in ("lr", "eps", "momentum", "weight_decay"):
+            checks.number(group[key], key, owner, low=0)
+        checks.number(group["alpha"], "alpha", owner, low=0, high=1)
 
     def update(self, p, group, state):
         if not state:
@@ -480,16 +540,16 @@ RMSprop = RMSProp
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, *, step,
                 lr, beta1, beta2, eps, weight_decay=0.0, amsgrad=False, maximize=False,
                 decoupled_weight_decay=False):
-    """One Adam (or AdamW) step on plain arrays, in place (torch.optim.Adam's update).
+    """One Adam (or AdamW) step in place and without allocating: changes `param`,
+    `exp_avg`, `exp_avg_sq` (and, with amsgrad, `max_exp_avg_sq`) and nothing else;
+    returns None. Every array has the shape and dtype of param.
 
-    All arrays have param's shape and dtype; exp_avg (m), exp_avg_sq (v) and, for
-    amsgrad, max_exp_avg_sq start at zero; `step` is t = 1 on the first call.
-        g = -grad if maximize else grad
-        decoupled: param = param * (1 - lr * weight_decay)
-        else:      g = g + weight_decay * param
-        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g**2
-        amsgrad: v_max = max(v_max, v), used in place of v below
-        param = param - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    grad is read, never written; the moments start at zero and `step` is the count
+    t, 1 at the first call. The two arrays of `scratch` are free for intermediates;
+    `_grad_term` gives the gradient term with (L2) weight decay and `maximize`. With
+    `decoupled_weight_decay` the decay shrinks param instead (AdamW). The numbers
+    must be those of `adam_step` to rounding, the same rule; any order of the
+    arithmetic that computes it is fine.
     """
     a, b = scratch
     if decoupled_weight_decay:
@@ -531,17 +591,10 @@ class Adam(Optimizer):
                                       maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _check_group(self, group):
-        _check_number(group["lr"], "learning rate")
-        _check_number(group["eps"], "epsilon value")
-        betas = group["betas"]
-        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (expected (beta1, beta2))")
-        for i, beta in enumerate(betas):
-            _check_number(beta, f"beta parameter at index {i}", 0.0, 1.0,
-                          high_open=True)
-        group["betas"] = tuple(betas)
-        _check_number(group["weight_decay"], "weight_decay value")
+    def _check_group(self, group, owner):
+        for key in ("lr", "eps", "weight_decay"):
+            checks.number(group[key], key, owner, low=0)
+        group["betas"] = _check_betas(group["betas"], owner)
 
     def update(self, p, group, state):
         if not state:
@@ -581,16 +634,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     The norm is taken over all gradients together as if concatenated. Gradients are
     multiplied by min(1, max_norm / (total_norm + 1e-6)). Returns the total norm
     before clipping; `max_norm=math.inf` (torch's idiom) only measures it.
+    `norm_type` is a number > 0, `math.inf`, or a string such as "inf" (as torch).
     """
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
-    if max_norm != math.inf:                  # inf: measure the norm, clip nothing
-        _check_number(max_norm, "max_norm")
-    if not (isinstance(norm_type, numbers.Real) and norm_type > 0):   # NaN fails too
-        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or math.inf), got "
-                         f"{norm_type!r}")
+    norm_type = _clip_arguments(params, max_norm, norm_type, error_if_nonfinite)
     if not params:
         return 0.0
-    norm_type = float(norm_type)
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(p.grad))) if p.grad.size else 0.0
                     for p in params)
@@ -607,470 +656,46 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         p.grad *= coef
     return total
 
-# %% ../nbs/04_optimizers.ipynb #3a54a802
-def _check_state_keys(scheduler, state_dict):
-    """A scheduler's state dict must hold exactly the keys its own does: a StepLR
-    state loaded into a cosine schedule would otherwise merge silently."""
-    own, theirs = set(scheduler.state_dict()), set(state_dict)
-    if own != theirs:
-        name = type(scheduler).__name__
-        raise ValueError(f"{name}.load_state_dict: missing keys "
-                         f"{sorted(own - theirs)}, "
-                         f"unexpected keys {sorted(theirs - own)}; was it saved from "
-                         f"another scheduler class than {name}?")
 
-
-class LRScheduler:
-    """Base of the epoch-indexed schedules (torch.optim.lr_scheduler.LRScheduler).
-
-    On construction it records each group's `initial_lr` (the base lr) and takes a
-    first step to epoch 0. Each `step()` advances `last_epoch` by one and sets every
-    group's lr to `get_lr()`, which is *chainable*: it scales the group's current lr
-    by the ratio between this epoch's and the previous epoch's value of the schedule,
-    so several schedulers on one optimizer multiply, as in torch. The closed form
-    of each schedule (`_get_closed_form_lr`, from the base lrs) is what the chapter
-    derives; on its own a schedule gives the same sequence either way.
-
-    `last_epoch > -1` resumes a schedule: the groups must then hold 'initial_lr'
-    (KeyError otherwise, as torch). Unlike torch, `step()` takes no `epoch`
-    argument (deprecated there).
-    """
-
-    def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        _check_int(last_epoch, "last_epoch", -1)
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] "
-                        f"when resuming a scheduler with last_epoch={last_epoch}: load "
-                        "the optimizer's state dict first, or use last_epoch=-1 for a "
-                        "fresh run")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._initial_step()
-
-    def _initial_step(self):
-        "The step a scheduler takes when it is built (or restarted by SequentialLR)."
-        self._step_count = 0
-        self._is_initial = True
+def _clip_arguments(params, max_norm, norm_type, error_if_nonfinite):
+    "Check clip_grad_norm_'s arguments before any gradient changes; the norm as float."
+    owner = "clip_grad_norm_"
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{owner}: parameters must be Parameters, got "
+                            f"{type(p).__name__} at index {i}")
+        if not isinstance(p.grad, np.ndarray) or not p.grad.flags.writeable:
+            raise TypeError(f"{owner}: parameter {i}'s grad must be a writable NumPy "
+                            f"array, got {type(p.grad).__name__}")
+        checks.real_array(p.grad, f"parameter {i}'s grad", owner)
+    if max_norm != math.inf:                  # inf: measure the norm, clip nothing
+        checks.number(max_norm, "max_norm", owner, low=0)
+    checks.flag(error_if_nonfinite, "error_if_nonfinite", owner)
+    if isinstance(norm_type, str):            # torch takes float(norm_type)
         try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    def get_lr(self):
-        "Each group's lr for epoch `self.last_epoch`, from its current lr (chainable)."
-        raise NotImplementedError
-
-    def _get_closed_form_lr(self):
-        "Each group's lr for epoch `self.last_epoch`, from the base lrs (closed form)."
-        raise NotImplementedError
-
-    def step(self):
-        "Advance one epoch; call it after that epoch's `optimizer.step()` calls."
-        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
-            warnings.warn(
-                "Detected call of `lr_scheduler.step()` before `optimizer.step()`: "
-                "call `optimizer.step()` first, or the first value of the learning-"
-                "rate schedule is skipped (as in PyTorch >= 1.1)", UserWarning,
-                stacklevel=2)
-        self._step_count += 1
-        self._update_lr()
-
-    def _update_lr(self, epoch=None):
-        "Set the lrs of the next epoch, or of `epoch` by the closed form."
-        if epoch is None:
-            self.last_epoch += 1
-            lrs = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            lrs = self._get_closed_form_lr()
-        for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def _current(self):
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        "The learning rates most recently set by this scheduler, one per group."
-        return list(self._last_lr)
-
-    def state_dict(self):
-        "Every attribute except the optimizer (as torch)."
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        _check_state_keys(self, state_dict)
-        self.__dict__.update(state_dict)
-
-# %% ../nbs/04_optimizers.ipynb #a4a8ed63
-def _check_gamma(gamma):
-    _check_number(gamma, "gamma", 0.0, low_open=True)
-
-
-class StepLR(LRScheduler):
-    "lr = base_lr * gamma ** (epoch // step_size): times gamma every step_size epochs."
-
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        _check_int(step_size, "StepLR: step_size", 1)
-        _check_gamma(gamma)
-        self.step_size, self.gamma = step_size, gamma
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        if self.last_epoch == 0 or self.last_epoch % self.step_size:
-            return self._current()
-        return [lr * self.gamma for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        drops = self.last_epoch // self.step_size
-        return [b * self.gamma ** drops for b in self.base_lrs]
-
-
-class MultiStepLR(LRScheduler):
-    "lr = base_lr * gamma ** (number of milestones <= epoch); repeats count twice."
-
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        milestones = list(milestones)
-        for m in milestones:
-            _check_int(m, "MultiStepLR: each milestone", 0)
-        _check_gamma(gamma)
-        self.milestones, self.gamma = Counter(milestones), gamma
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        if self.last_epoch not in self.milestones:
-            return self._current()
-        factor = self.gamma ** self.milestones[self.last_epoch]
-        return [lr * factor for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        n = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
-        return [b * self.gamma ** n for b in self.base_lrs]
-
-
-class ConstantLR(LRScheduler):
-    "lr = base_lr * factor for the first total_iters epochs, then base_lr."
-
-    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
-        _check_number(factor, "ConstantLR: factor", 0.0, 1.0, low_open=True)
-        _check_int(total_iters, "ConstantLR: total_iters", 1)
-        self.factor, self.total_iters = factor, total_iters
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        if self.last_epoch == 0:
-            return [lr * self.factor for lr in self._current()]
-        if self.last_epoch != self.total_iters:
-            return self._current()
-        return [lr * (1.0 / self.factor) for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        on = self.last_epoch < self.total_iters
-        return [b * (self.factor if on else 1.0) for b in self.base_lrs]
-
-
-class LinearLR(LRScheduler):
-    """lr = base_lr * factor, the factor moving linearly from start_factor to end_factor
-    over total_iters epochs (a warm-up when start_factor < end_factor)."""
-
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
-        if not (isinstance(start_factor, numbers.Real) and 0 < start_factor <= 1.0):
-            raise ValueError("Starting multiplicative factor expected to be greater "
-                             f"than 0 and less or equal to 1, got {start_factor}.")
-        if not (isinstance(end_factor, numbers.Real) and 0 <= end_factor <= 1.0):
-            raise ValueError("Ending multiplicative factor expected to be between 0 "
-                             f"and 1, got {end_factor}.")
-        _check_int(total_iters, "LinearLR: total_iters", 1)
-        self.start_factor, self.end_factor = start_factor, end_factor
-        self.total_iters = total_iters
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        s, e = self.start_factor, self.end_factor
-        n, t = self.total_iters, self.last_epoch
-        if t == 0:
-            return [lr * s for lr in self._current()]
-        if self._is_initial or t > n:
-            return self._current()
-        ratio = 1.0 + (e - s) / (n * s + (t - 1) * (e - s))   # factor(t)/factor(t-1)
-        return [lr * ratio for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        s, e, n = self.start_factor, self.end_factor, self.total_iters
-        return [b * (s + (e - s) * min(n, self.last_epoch) / n) for b in self.base_lrs]
-
-
-class ExponentialLR(LRScheduler):
-    "lr = base_lr * gamma ** epoch."
-
-    def __init__(self, optimizer, gamma, last_epoch=-1):
-        _check_gamma(gamma)
-        self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        if self._is_initial:
-            return self._current()
-        return [lr * self.gamma for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
-
-
-class PolynomialLR(LRScheduler):
-    "lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."
-
-    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        _check_int(total_iters, "PolynomialLR: total_iters", 1)
-        _check_number(power, "PolynomialLR: power")
-        self.total_iters, self.power = total_iters, power
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        t, n = self.last_epoch, self.total_iters
-        if self._is_initial or t > n:
-            return self._current()
-        ratio = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
-        return [lr * ratio for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        n = self.total_iters
-        factor = (1.0 - min(n, self.last_epoch) / n) ** self.power
-        return [b * factor for b in self.base_lrs]
-
-
-class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
-    (closed form; periodic beyond T_max, as torch). Stepped in torch's recursive form,
-    so it composes with other schedulers and follows a change of T_max or eta_min."""
-
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        _check_int(T_max, "CosineAnnealingLR: T_max", 1)
-        _check_number(eta_min, "CosineAnnealingLR: eta_min")
-        self.T_max, self.eta_min = T_max, eta_min
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        t, T, lo = self.last_epoch, self.T_max, self.eta_min
-        if self._is_initial:
-            return self._current()
-        if self._step_count == 1 and t > 0:
-            return self._get_closed_form_lr()
-        if (t - 1 - T) % (2 * T) == 0:     # after a trough: the ratio below is 0/0
-            return [lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2
-                    for lr, b in zip(self._current(), self.base_lrs)]
-        ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
-        return [ratio * (lr - lo) + lo for lr in self._current()]
-
-    def _get_closed_form_lr(self):
-        t, T, lo = self.last_epoch, self.T_max, self.eta_min
-        factor = (1 + math.cos(math.pi * t / T)) / 2
-        return [lo + (b - lo) * factor for b in self.base_lrs]
-
-# %% ../nbs/04_optimizers.ipynb #a1c911b8
-def _check_schedulers(owner, optimizer, schedulers):
-    if len(schedulers) < 1:
-        raise ValueError(f"{owner} expects at least one scheduler, "
-                         "but got no scheduler.")
-    for i, s in enumerate(schedulers):
-        if not hasattr(s, "optimizer"):
-            raise TypeError(f"{owner}: the scheduler at index {i} ({type(s).__name__}) "
-                            "should have `optimizer` as its attribute")
-        if isinstance(s, ReduceLROnPlateau):
-            raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler "
-                             "as it requires a metric in `step`, but got one at "
-                             f"index {i}")
-        if s.optimizer is not optimizer:
-            raise ValueError(f"{owner} expects all schedulers to belong to the same "
-                             f"optimizer, but scheduler {i} ({type(s).__name__}) "
-                             "does not")
-
-
-class SequentialLR(LRScheduler):
-    """Run `schedulers` one after another, switching at the epochs in `milestones`
-    (torch.optim.lr_scheduler.SequentialLR). At its milestone a scheduler restarts
-    at its own epoch 0 from the base lrs (closed form); between milestones the active
-    one steps in its chainable form. E.g. LinearLR warm-up for 5 epochs, then cosine.
-    """
-
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        schedulers, milestones = list(schedulers), list(milestones)
-        _check_schedulers("SequentialLR", optimizer, schedulers)
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                "Sequential Schedulers expects number of schedulers provided to be one "
-                "more than the number of milestone points, but got number of "
-                f"schedulers {len(schedulers)} and the number of milestones to be "
-                f"equal to {len(milestones)}")
-        for m in milestones:
-            _check_int(m, "SequentialLR: each milestone", 1)
-        if milestones != sorted(milestones):
-            raise ValueError("SequentialLR: milestones must increase, "
-                             f"got {milestones}")
-        self.optimizer = optimizer
-        self._schedulers, self._milestones = schedulers, milestones
-        self.last_epoch = last_epoch + 1
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        for s in schedulers:     # each took its own first step when built: undo it
-            s.last_epoch -= 1
-        first = schedulers[bisect.bisect_right(milestones, 0)]
-        first._initial_step()
-        self._last_lr = first.get_last_lr()
-
-    def step(self):
-        self.last_epoch += 1
-        idx = bisect.bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)          # restart the next schedule at its epoch 0
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        _check_state_keys(self, state_dict)
-        state_dict = dict(state_dict)
-        saved = state_dict.pop("_schedulers")
-        if len(saved) != len(self._schedulers):
-            raise ValueError(f"{type(self).__name__}: the state dict holds "
-                             f"{len(saved)} schedulers, this one has "
-                             f"{len(self._schedulers)}")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
-
-
-class ChainedScheduler(SequentialLR):
-    """Step several schedulers together at every `step()` (torch's ChainedScheduler):
-    their chainable updates multiply, e.g. ConstantLR warm-up times ExponentialLR."""
-
-    def __init__(self, schedulers, optimizer=None):
-        schedulers = list(schedulers)
-        if optimizer is None and schedulers:
-            optimizer = getattr(schedulers[0], "optimizer", None)
-        _check_schedulers("ChainedScheduler", optimizer, schedulers)
-        self.optimizer, self._schedulers = optimizer, schedulers
-        self._last_lr = self._current()
-
-    def step(self):
-        for s in self._schedulers:
-            s.step()
-        self._last_lr = self._current()
-
-# %% ../nbs/04_optimizers.ipynb #80600539
-class ReduceLROnPlateau:
-    """Multiply the lr by `factor` when a monitored metric stops improving
-    (torch.optim.lr_scheduler.ReduceLROnPlateau; call `step(metric)` once per epoch).
-
-    A value is an improvement if it beats the best so far by `threshold` (relative:
-    best * (1 -/+ threshold); absolute: best -/+ threshold). After more than `patience`
-    epochs without improvement the lr of each group becomes max(lr * factor, min_lr),
-    unless that changes it by less than `eps`; then `cooldown` epochs are ignored.
-    It multiplies the current lr, so it composes with the other schedulers. A group
-    added later gets a scalar `min_lr`; with a list `min_lr` that is a RuntimeError.
-    """
-
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if isinstance(factor, numbers.Real) and factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        _check_number(factor, "ReduceLROnPlateau: factor", 0.0, 1.0, low_open=True)
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
-        _check_int(patience, "ReduceLROnPlateau: patience", 0)
-        _check_int(cooldown, "ReduceLROnPlateau: cooldown", 0)
-        _check_number(threshold, "ReduceLROnPlateau: threshold")
-        _check_number(eps, "ReduceLROnPlateau: eps")
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, "
-                                 f"got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        for m in self.min_lrs:
-            _check_number(m, "ReduceLROnPlateau: min_lr")
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
-        self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in optimizer.param_groups]
-
-    def is_better(self, current, best):
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return current < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return current < best - self.threshold
-        if self.threshold_mode == "rel":
-            return current > best * (1.0 + self.threshold)
-        return current > best + self.threshold
-
-    def step(self, metrics):
-        "Record this epoch's metric; cut the lrs when it has not improved for too long."
-        current = float(metrics)
-        self.last_epoch += 1
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def _reduce_lr(self):
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"The number of param groups in the optimizer ({len(groups)}) "
-                    "differs from when ReduceLROnPlateau was initialized "
-                    f"({len(self.min_lrs)}), usually because a param group was "
-                    "added: set `min_lrs` to one value per group")
-            self.min_lrs = [self.default_min_lr] * len(groups)
-        for group, min_lr in zip(groups, self.min_lrs):
-            new_lr = max(group["lr"] * self.factor, min_lr)
-            if group["lr"] - new_lr > self.eps:
-                group["lr"] = new_lr
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        _check_state_keys(self, state_dict)
-        self.__dict__.update(state_dict)
+            norm_type = float(norm_type)
+        except ValueError:
+            raise ValueError(f"{owner}: norm_type must be a number > 0, math.inf or "
+                             f"'inf', got {norm_type!r}") from None
+    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real):
+        raise TypeError(f"{owner}: norm_type must be a number > 0 or math.inf, got "
+                        f"{type(norm_type).__name__} {norm_type!r}")
+    if not norm_type > 0:                     # NaN fails too
+        raise ValueError(f"{owner}: norm_type must be > 0 (or math.inf), got "
+                         f"{norm_type!r}")
+    return float(norm_type)
+
+# %% ../nbs/04_optimizers.ipynb #0b675e54
+# The learning-rate schedulers have their own module, mlpbook.lr_scheduler, as torch
+# keeps torch.optim.lr_scheduler apart. `from mlpbook.optim import StepLR`, which
+# earlier versions of this package offered, still works and gives the same class.
+_SCHEDULERS = ("LRScheduler", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+               "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR",
+               "ChainedScheduler", "ReduceLROnPlateau")
+
+
+def __getattr__(name):
+    if name in _SCHEDULERS:
+        from mlpbook import lr_scheduler        # imported on first use only
+        return getattr(lr_scheduler, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,12 +4,32 @@
 __all__ = ['Dropout', 'RandomHorizontalFlip', 'RandomShift', 'random_horizontal_flip', 'random_shift']
 
 # %% ../nbs/05e_regularization.ipynb #0296874c
+import numbers
+
 import numpy as np
 
-from .data import _check_generator
-from .init import as_generator
+from . import checks
+from .activations import _cached
+from .data import _generator
 from .layers import Module
 from .trainer import Callback
+
+# %% ../nbs/05e_regularization.ipynb #n05edrhp
+def _inplace(inplace):
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} "
+                        "(a seed goes in rng=, e.g. Dropout(0.5, rng=0))")
+    return bool(inplace)
+
+
+def _draw_dtype(x):
+    "The dtype of the uniform numbers: float64 for float64 input, else float32."
+    return np.float64 if x.dtype == np.float64 else np.float32
+
+
+def _survivor_scale(p, dtype):
+    "1 / (1 - p) in `dtype`; 0 for p = 1, where every entry is dropped."
+    return dtype.type(0.0 if p == 1.0 else 1.0 / (1.0 - p))
 
 # %% ../nbs/05e_regularization.ipynb #250608dc
 class Dropout(Module):
@@ -21,54 +41,41 @@ class Dropout(Module):
     positional, as in torch; rng (the book's name) or generator (torch's) is an
     np.random.Generator or int seed for the masks, kept as `self.rng`, and is
     keyword-only. inplace=True writes the output into a float input array.
-    Any shape -> same shape and dtype.
+    Any shape -> same shape and floating-point dtype (integers become float64).
     """
 
     def __init__(self, p=0.5, inplace=False, *, rng=None, generator=None):
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
-            raise TypeError(f"Dropout: p must be a number in [0, 1], got {p!r}")
-        if not 0.0 <= p <= 1.0:
-            raise ValueError("dropout probability has to be between 0 and 1, but got "
-                             f"{p}")
-        if not isinstance(inplace, (bool, np.bool_)):
-            raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} "
-                            "(a seed goes in rng=, e.g. Dropout(0.5, rng=0))")
-        self.p, self.inplace = float(p), bool(inplace)
-        self.rng = as_generator(_check_generator(rng, generator, "Dropout"))
+        self.p = checks.number(p, "p", "Dropout", 0, 1)
+        self.inplace = _inplace(inplace)
+        self.rng = _generator(rng, generator, "Dropout")
         self._mask = None
 
     def forward(self, x):
-        """x: any shape. Training mode with p > 0: draw
-        keep = self.rng.random(x.shape) >= p
-        (in x's float dtype), store self._mask = keep / (1 - p) (entries 0 or 1/(1-p),
-        x's
-        dtype; all 0 when p = 1) and return x * self._mask (same shape and dtype as x).
-        Evaluation mode or p = 0: set self._mask = None and return x unchanged."""
-        x = np.asarray(x)
-        self._out_shape = x.shape         # backward checks grad_out against it
+        """x: an array of any shape (floats keep their dtype, integers become
+        float64). In training mode with p > 0, drop each entry independently with
+        probability p and scale the survivors by 1 / (1 - p), eq. (eq-dropout), with
+        a new mask drawn from self.rng at every call (p = 1 drops all), and keep that
+        scaled mask, an array of x's shape and dtype, in self._mask for backward; in
+        evaluation mode, or with p = 0, return x itself and keep a mask of ones.
+        Returns an array of x's shape and dtype (written into x when self.inplace)."""
+        x = checks.floats(x, "input", self)
         if not self.training or self.p == 0.0:
-            self._mask = None
+            self._mask = np.broadcast_to(np.ones((), x.dtype), x.shape)
             return x
-        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-        keep = self.rng.random(x.shape, dtype=dtype) >= self.p
-        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
-        self._mask = keep * dtype.type(scale)       # 0 or 1/(1-p), in x's dtype
-        if self.inplace and x.dtype == dtype and x.flags.writeable:
+        keep = self.rng.random(x.shape, dtype=_draw_dtype(x)) >= self.p
+        self._mask = keep * _survivor_scale(self.p, x.dtype)   # 0 or 1/(1-p)
+        if self.inplace and x.flags.writeable:
             return np.multiply(x, self._mask, out=x)
         return x * self._mask
 
     def backward(self, grad_out):
-        """grad_out: dL/dy, same shape as the last forward's x. Return dL/dx =
-        grad_out * self._mask (the forward's mask, scaling included), or grad_out
-        unchanged when the forward stored no mask (evaluation mode, p = 0).
-        Raises RuntimeError before any forward (as every layer does) and ValueError
-        when grad_out's shape is not the forward input's."""
-        shape = self._saved("_out_shape")
-        if np.shape(grad_out) != shape:
-            self._out_shape = shape                     # keep it for a corrected call
-            raise ValueError(f"{self!r}.backward: grad_out has shape "
-                             f"{np.shape(grad_out)}, but the forward input had {shape}")
-        return grad_out if self._mask is None else grad_out * self._mask
+        """grad_out: dL/dy, of the shape of the last forward's x. Returns dL/dx by eq.
+        (eq-dropout-backward): the gradient through the same mask as that forward,
+        as a new array. Take the mask with
+        `mask, grad_out = _cached(self, "_mask", grad_out)`: it checks grad_out's
+        shape and allows one backward per forward (RuntimeError for a second)."""
+        mask, grad_out = _cached(self, "_mask", grad_out)
+        return grad_out * mask
 
     def get_config(self):
         return {"p": self.p}
@@ -77,25 +84,46 @@ class Dropout(Module):
         return f"p={self.p}" + (", inplace=True" if self.inplace else "")
 
 # %% ../nbs/05e_regularization.ipynb #fbe11276
+def _probability(p, owner):
+    "A probability in [0, 1] (bools, strings, NaN refused) as a float, else ValueError."
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real) \
+            or not 0 <= p <= 1:
+        raise ValueError(f"{owner}: p must be a probability in [0, 1], got {p!r}")
+    return float(p)
+
+
 def _image_shape(image_shape, owner):
     shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
     if shape is None or len(shape) != 2 or not all(
-            isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+            isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_))
+            and s > 0 for s in shape):
         raise ValueError(f"{owner}: image_shape must be (H, W), two positive ints, "
                          f"got {image_shape!r}")
-    return shape
+    return tuple(int(s) for s in shape)
+
+
+def _max_shift(max_shift, image_shape, owner):
+    "An int in [0, min(H, W)): a larger shift would move whole images out of frame."
+    if isinstance(max_shift, (bool, np.bool_)) \
+            or not isinstance(max_shift, numbers.Integral) or max_shift < 0:
+        raise ValueError(f"{owner}: max_shift must be an int >= 0, got {max_shift!r}")
+    H, W = image_shape
+    if max_shift >= min(H, W):
+        raise ValueError(f"{owner}: max_shift={max_shift} would move whole images out "
+                         f"of the {H}x{W} frame; use max_shift < {min(H, W)}")
+    return int(max_shift)
 
 
 def _images(x, image_shape, owner):
     "x as (N, H, W) images, from (N, H*W) or (N, H, W); other shapes raise ValueError."
-    x = np.asarray(x)
-    H, W = image_shape
+    H, W = _image_shape(image_shape, owner)
+    x = checks.real_array(x, "x", owner)
     if x.ndim not in (2, 3) or x.shape[1:] not in ((H * W,), (H, W)):
         raise ValueError(f"{owner}: expected images of shape (N, {H * W}) or (N, {H}, "
                          f"{W}) for image_shape=({H}, {W}), got {x.shape}")
     return x.reshape((len(x), H, W))
 
-
+# %% ../nbs/05e_regularization.ipynb #n05eaugc
 class RandomHorizontalFlip(Callback):
     """Augmentation: mirror each training image left-right with probability p.
 
@@ -108,15 +136,9 @@ class RandomHorizontalFlip(Callback):
     order = -20
 
     def __init__(self, p=0.5, *, image_shape=(28, 28), rng=None, generator=None):
-        number = isinstance(p, (int, float, np.number)) and not isinstance(p, bool)
-        if not number or not 0 <= p <= 1:
-            raise ValueError("RandomHorizontalFlip: p must be a probability in [0, "
-                             "1], "
-                             f"got {p!r}")
-        self.p = float(p)
+        self.p = _probability(p, "RandomHorizontalFlip")
         self.image_shape = _image_shape(image_shape, "RandomHorizontalFlip")
-        source = _check_generator(rng, generator, "RandomHorizontalFlip")
-        self.rng = as_generator(source)
+        self.rng = _generator(rng, generator, "RandomHorizontalFlip")
 
     def before_batch(self, trainer):
         trainer.xb = random_horizontal_flip(trainer.xb, self.image_shape, self.p,
@@ -128,21 +150,18 @@ class RandomShift(Callback):
     y, filling with `fill` (the value of a blank pixel after any preprocessing).
 
     RandomShift(max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None,
-    generator=None);
-    the np.random.Generator is kept as `self.rng`.
+    generator=None): max_shift < min(H, W); the np.random.Generator is kept as
+    `self.rng`.
     """
 
     order = -20
 
     def __init__(self, max_shift=2, *, image_shape=(28, 28), fill=0.0, rng=None,
                  generator=None):
-        if isinstance(max_shift, (bool, np.bool_)) \
-                or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
-            raise ValueError("RandomShift: max_shift must be an int >= 0, got "
-                             f"{max_shift!r}")
         self.image_shape = _image_shape(image_shape, "RandomShift")
-        self.max_shift, self.fill = int(max_shift), fill
-        self.rng = as_generator(_check_generator(rng, generator, "RandomShift"))
+        self.max_shift = _max_shift(max_shift, self.image_shape, "RandomShift")
+        self.fill = checks.number(fill, "fill", "RandomShift")
+        self.rng = _generator(rng, generator, "RandomShift")
 
     def before_batch(self, trainer):
         trainer.xb = random_shift(trainer.xb, self.image_shape, self.max_shift,
@@ -153,9 +172,9 @@ def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
     """Batch of images (N, H*W) or (N, H, W): mirror each left-right with probability p.
 
     Returns a new array of x's shape."""
-    rng = as_generator(rng)
     images = _images(x, image_shape, "random_horizontal_flip").copy()
-    flip = rng.random(len(images)) < p
+    p = _probability(p, "random_horizontal_flip")
+    flip = checks.generator(rng, "random_horizontal_flip").random(len(images)) < p
     images[flip] = images[flip, :, ::-1]
     return images.reshape(np.shape(x))
 
@@ -163,18 +182,13 @@ def random_horizontal_flip(x, image_shape, p=0.5, rng=None):
 def random_shift(x, image_shape, max_shift=2, fill=0.0, rng=None):
     """Batch of images (N, H*W) or (N, H, W): shift each by its own random (dy, dx) in
     [-max_shift, max_shift], filling uncovered pixels with `fill`. Returns x's shape."""
-    rng = as_generator(rng)
-    H, W = image_shape
-    s = int(max_shift)
-    if s >= min(H, W):
-        raise ValueError(f"random_shift: max_shift={s} would move whole images out of "
-                         f"the {H}x{W} frame; use max_shift < {min(H, W)}")
     images = _images(x, image_shape, "random_shift")
-    padded = np.full((len(images), H + 2 * s, W + 2 * s), fill, dtype=images.dtype)
+    (N, H, W), s = images.shape, _max_shift(max_shift, image_shape, "random_shift")
+    fill = checks.number(fill, "fill", "random_shift")
+    padded = np.full((N, H + 2 * s, W + 2 * s), fill, dtype=images.dtype)
     padded[:, s:s + H, s:s + W] = images
-    dy, dx = rng.integers(0, 2 * s + 1, (2, len(images)))
+    dy, dx = checks.generator(rng, "random_shift").integers(0, 2 * s + 1, (2, N))
     rows = dy[:, None] + np.arange(H)            # (N, H) source rows per image
     cols = dx[:, None] + np.arange(W)            # (N, W) source columns per image
-    n = np.arange(len(images))[:, None, None]
-    shifted = padded[n, rows[:, :, None], cols[:, None, :]]
+    shifted = padded[np.arange(N)[:, None, None], rows[:, :, None], cols[:, None, :]]
     return shifted.reshape(np.shape(x))

@@ -28,8 +28,8 @@ import nbrun  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_chapter.ipynb"
 # Chapters that implement the book's central formulas; each must have workbook tags.
-TAGGED = ["01_layers", "02_activations", "03_losses", "04_optimizers", "05_trainer",
-          "05e_regularization", "05f_batchnorm"]
+TAGGED = ["01_layers", "02_activations", "03_losses", "04_optimizers", "04a_schedules",
+          "05_trainer", "05e_regularization", "05f_batchnorm", "09_autograd"]
 # Chapters whose workbook is executed in CI, as a reader would (a few fast ones).
 EXECUTED = ["01_layers", "02_activations", "03_losses"]
 

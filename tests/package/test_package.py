@@ -20,9 +20,10 @@ PUBLIC = {
     "mlpbook.activations": ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax"],
     "mlpbook.losses": ["MSELoss", "CategoricalCrossEntropy", "SoftmaxCrossEntropy", "CrossEntropyLoss",
                        "BCEWithLogits", "BCEWithLogitsLoss"],
-    "mlpbook.optim": ["SGD", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW", "clip_grad_norm_", "StepLR",
-                      "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR",
-                      "PolynomialLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"],
+    "mlpbook.optim": ["SGD", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW", "clip_grad_norm_"],
+    "mlpbook.lr_scheduler": ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
+                             "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler",
+                             "ReduceLROnPlateau"],
     "mlpbook.data": ["Dataset", "ArrayDataset", "Subset", "DataLoader", "random_split", "Standardize"],
     "mlpbook.trainer": ["Trainer", "Callback", "History", "save", "load", "load_checkpoint"],
     "mlpbook.saving": ["save", "load", "load_checkpoint"],      # also importable from trainer

@@ -56,7 +56,7 @@ def test_confusion_matrix_refuses_predictions_outside_num_classes():
         precision_recall_f1([0, 2], [0, 1], num_classes=2)
     with pytest.raises(ValueError, match=r"num_classes must be a positive integer"):
         confusion_matrix([0, 1], [0, 1], num_classes=2.5)
-    with pytest.raises(ValueError, match=r"average must be 'macro' or None"):
+    with pytest.raises(ValueError, match=r"precision_recall_f1: average must be one of 'macro', None; got 'micro'"):
         precision_recall_f1([0, 1], [0, 1], average="micro")
 
 

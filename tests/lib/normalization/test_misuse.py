@@ -15,7 +15,7 @@ def test_batchnorm_num_features(bad):
 def test_batchnorm_other_arguments():
     with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\] or None"):
         BatchNorm1d(3, 1e-5, 1.5)
-    with pytest.raises(ValueError, match=r"eps must be a positive number"):
+    with pytest.raises(ValueError, match=r"BatchNorm1d: eps must be a finite number in \(0, inf\), got 0.0"):
         BatchNorm1d(3, eps=0)
     with pytest.raises(TypeError, match="positional"):
         BatchNorm1d(3, 1e-5, 0.1, np.float64)             # torch's 4th positional is affine

@@ -163,18 +163,18 @@ def test_zero_grad_and_param_group_errors():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda ps: SGD(ps, lr=-0.1), "Invalid learning rate: -0.1"),
-    (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "Invalid momentum value"),
+    (lambda ps: SGD(ps, lr=-0.1), r"SGD: lr must be a finite number in \[0, inf\), got -0.1"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "SGD: momentum must be a finite number"),
     (lambda ps: SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
     (lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "zero dampening"),
-    (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "Invalid weight_decay value"),
-    (lambda ps: Adam(ps, lr=-1), "Invalid learning rate"),
-    (lambda ps: Adam(ps, betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
-    (lambda ps: Adam(ps, betas=(0.9, -0.1)), "Invalid beta parameter at index 1"),
-    (lambda ps: AdamW(ps, betas=(0.9, 1.5)), "Invalid beta parameter at index 1"),
-    (lambda ps: Adam(ps, eps=-1e-8), "Invalid epsilon value"),
-    (lambda ps: RMSProp(ps, alpha=-0.9), "Invalid alpha value"),
-    (lambda ps: RMSProp(ps, lr=-0.01), "Invalid learning rate"),
+    (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), "SGD: weight_decay must be a finite number"),
+    (lambda ps: Adam(ps, lr=-1), "Adam: lr must be a finite number"),
+    (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be a finite number in \[0, 1\), got 1.0"),
+    (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"Adam: betas\[1\] must be"),
+    (lambda ps: AdamW(ps, betas=(0.9, 1.5)), r"AdamW: betas\[1\] must be"),
+    (lambda ps: Adam(ps, eps=-1e-8), "Adam: eps must be a finite number"),
+    (lambda ps: RMSProp(ps, alpha=-0.9), "RMSProp: alpha must be a finite number"),
+    (lambda ps: RMSProp(ps, lr=-0.01), "RMSProp: lr must be a finite number"),
 ])
 def test_bad_arguments_raise_like_torch(make, message):
     with pytest.raises(ValueError, match=message):
@@ -328,3 +328,25 @@ def test_one_flat_arena_gives_the_same_bits_as_per_parameter_updates(name, kw):
         flat_opt.step()
     for p, q in zip(separate, packed):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSProp", "Adagrad"])
+def test_optimizers_pickle_and_deepcopy_with_their_state(name):
+    """torch's optimizers pickle; so do ours (the per-parameter scratch buffers, which
+    hold no state, are left out and made again on the next step)."""
+    import copy
+    import pickle
+
+    import mlpbook.optim as optim
+    p = Parameter(np.linspace(-1, 1, 6).reshape(2, 3))
+    opt = getattr(optim, name)([p], lr=0.1)
+    for _ in range(3):
+        p.grad[...] = p.data
+        opt.step()
+    pickled, copied = pickle.loads(pickle.dumps((p, opt))), copy.deepcopy((p, opt))
+    for q, opt2 in (pickled, copied, (p, opt)):
+        for _ in range(2):
+            q.grad[...] = q.data
+            opt2.step()
+    np.testing.assert_array_equal(pickled[0].data, p.data)
+    np.testing.assert_array_equal(copied[0].data, p.data)

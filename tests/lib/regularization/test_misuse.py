@@ -12,9 +12,9 @@ def test_dropout_positions_like_torch():
         Dropout(0.5, 3)                                  # a seed where torch has inplace
     with pytest.raises(TypeError, match="positional"):
         Dropout(0.5, False, 3)
-    with pytest.raises(ValueError, match=r"between 0 and 1, but got 1.5"):
+    with pytest.raises(ValueError, match=r"Dropout: p must be a finite number in \[0, 1\], got 1.5"):
         Dropout(1.5)
-    with pytest.raises(TypeError, match=r"p must be a number"):
+    with pytest.raises(TypeError, match=r"Dropout: p must be a real number"):
         Dropout(True)
     with pytest.raises(TypeError, match=r"either rng= or generator="):
         Dropout(0.5, rng=1, generator=1)

@@ -31,7 +31,8 @@ def _loader():
 @pytest.mark.parametrize("metric, match", [
     ("top5_accuracy", r"the metric 'top5_accuracy' cannot be computed from outputs of "
                       r"shape \(8, 3\) and targets of shape \(8,\) \(tried on the first "
-                      r"batch, before any update\): ValueError: top_k_accuracy"),
+                      r"batch, before any update\): ValueError: top5_accuracy: needs scores "
+                      r"for at least k = 5 classes"),
     ("r2", r"the metric 'r2' cannot be computed from outputs of shape \(8, 3\)"),
 ])
 def test_a_metric_the_outputs_cannot_feed_fails_before_any_update(metric, match):
