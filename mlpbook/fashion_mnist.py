@@ -25,8 +25,9 @@ from .datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .layers import Dense, Module, Sequential
 from .losses import SoftmaxCrossEntropy
 from .metrics import accuracy
+from .lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 from .normalization import BatchNorm1d
-from .optim import AdamW, CosineAnnealingLR, LinearLR, SequentialLR
+from .optim import AdamW
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
 from .saving import architecture, build, load_checkpoint, save
 from .trainer import Trainer
