@@ -165,8 +165,9 @@ class GELU(Module):
         grad_out G: dL/dH, shaped like the input Z. Forward kept Z (as x) and
         p = sigmoid(2 psi(Z)) = (1 + tanh psi(Z)) / 2 in `_xp`; start with
         `(x, p), G = _cached(self, "_xp", grad_out)`. Return dL/dZ as a new array
-        of G's shape, finite for every finite input (no 1 + tanh psi, which
-        cancels for negative inputs); change neither G nor x nor p.
+        of G's shape, finite for every finite input and, in float32 too, accurate
+        for negative inputs (no 1 + tanh psi, which cancels there); change neither
+        G nor x nor p.
         """
         (x, p), G = _cached(self, "_xp", grad_out)
         ds_dx = self._C * (1 + 3 * self._A * x * x)

@@ -249,6 +249,10 @@ def _format_logs(logs, width=88, first=""):
 
 
 def _make_bar(total, desc, file, width):
+    """A tqdm bar where a bar can redraw itself: a notebook widget (Jupyter with
+    ipywidgets) or a terminal. Elsewhere (a log file, a notebook cell without
+    ipywidgets, a web page) None: carriage returns cannot redraw a bar there, and the
+    epoch's logs are printed as one line instead."""
     try:
         if "ipykernel" in sys.modules:
             import ipywidgets  # noqa: F401  (tqdm.notebook needs it)
@@ -256,24 +260,23 @@ def _make_bar(total, desc, file, width):
         else:
             from tqdm import tqdm
     except ImportError:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return None
-    # delay: a fast epoch prints only its final line (no "0%" line first). Where the
-    # output is not a terminal (a notebook cell, a log file) carriage returns cannot
-    # redraw the bar, so only the final line of each epoch is printed.
-    interactive = hasattr(file, "isatty") and file.isatty()
+        return None
+    widget = tqdm.__module__ == "tqdm.notebook"
+    if not (widget or (hasattr(file, "isatty") and file.isatty())):
+        return None
+    # delay: a fast epoch shows only its final state (no "0%" line first)
     return tqdm(total=total, desc=desc, file=file, leave=True, dynamic_ncols=False,
-                ncols=width, mininterval=0.5 if interactive else float("inf"),
-                delay=0.5, unit="batch")
+                ncols=width, mininterval=0.5, delay=0.5, unit="batch")
 
 
 class ProgressBar(Callback):
-    """A progress bar per epoch (tqdm if installed) with the running loss, then every
-    value of the epoch's logs, wrapped at `width` columns (never cut).
+    """A progress bar per epoch with the running loss, then every value of the
+    epoch's logs, wrapped at `width` columns (never cut).
 
-    Without tqdm, prints the logs once per epoch. `file` defaults to sys.stderr.
+    The bar is tqdm's, in a terminal or in Jupyter with ipywidgets. Without tqdm, or
+    where a bar cannot redraw itself (a file, a notebook without ipywidgets), it
+    prints one line per epoch: "epoch 3: loss=... val_loss=...", in one write.
+    `file` defaults to sys.stderr.
     """
 
     order = 30
@@ -310,10 +313,12 @@ class ProgressBar(Callback):
             self.bar.set_postfix_str("", refresh=False)
             self.bar.delay = 0      # always print the epoch's final line, however fast
             self.bar.close()
-            print(_format_logs(trainer.logs, self.width, "  "), file=file)
-        else:
+            file.write(_format_logs(trainer.logs, self.width, "  ") + "\n")
+        else:                   # one write: a page shows the line whole, never split
             first = f"epoch {trainer.epoch + 1}: "
-            print(_format_logs(trainer.logs, self.width, first), file=file)
+            file.write(_format_logs(trainer.logs, self.width, first) + "\n")
+        if callable(getattr(file, "flush", None)):
+            file.flush()
 
     def after_fit(self, trainer):
         # A fit cancelled mid-epoch never reaches after_epoch; close its bar here.

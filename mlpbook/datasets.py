@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checks
+
 # %% ../nbs/06a_datasets.ipynb #c87acb8b
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -163,6 +165,16 @@ def download_file(url, dest, sha256=None, timeout=60, progress=True, verify=None
     return dest
 
 
+def _check_loader_arguments(owner, root, download, timeout, progress):
+    "The arguments both loaders share, checked before any file is touched."
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"{owner}: root must be a folder path (str or Path) or None, "
+                        f"got {type(root).__name__} {root!r}")
+    checks.flag(download, "download", owner)
+    checks.flag(progress, "progress", owner)
+    checks.number(timeout, "timeout", owner, low=0, low_open=True)
+
+
 def _missing_error(searched, reason):
     places = "\n".join(f"  - {p}" for p in searched)
     return FileNotFoundError(
@@ -190,6 +202,10 @@ def load_fashion_mnist(root=None, download=True, base_url=FASHION_MNIST_URL,
     `base_url` into `root` or the user cache, each verified by SHA-256. `checksums`
     maps file name to the SHA-256 of its uncompressed content (None: no check).
     """
+    _check_loader_arguments("load_fashion_mnist", root, download, timeout, progress)
+    if checksums is not None and not isinstance(checksums, dict):
+        raise TypeError("load_fashion_mnist: checksums must be a dict from file name "
+                        f"to SHA-256 (or None), got {type(checksums).__name__}")
     folder = find_fashion_mnist(root)
     if folder is None:
         searched = candidate_dirs(root)
@@ -334,7 +350,8 @@ def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SH
                   missing="drop", dtype=np.float32, timeout=60, progress=True):
     """Load the UCI Auto MPG data as arrays: `X, y, feature_names = load_auto_mpg()`.
 
-    X (n, 9) of `dtype`: cylinders, displacement (cu. in.), horsepower, weight (lb),
+    X (n, 9) of `dtype`, a floating type (NaN marks a missing value, and mpg has
+    decimals): cylinders, displacement (cu. in.), horsepower, weight (lb),
     acceleration (s for 0-60 mph), model year (70..82), and origin one-hot encoded as
     three 0/1 columns (USA, Europe, Japan); y (n,) miles per gallon; the 9 names.
     Missing values, handled explicitly: the 8 cars without mpg (only in the JSON copy)
@@ -345,9 +362,9 @@ def load_auto_mpg(root=None, download=True, url=AUTO_MPG_URL, sha256=AUTO_MPG_SH
     `url` into `root` or the user cache only when absent; every source is verified
     against `sha256` (None: no check).
     """
-    if missing not in ("drop", "keep"):
-        raise ValueError("load_auto_mpg: missing must be 'drop' or 'keep', "
-                         f"got {missing!r}")
+    checks.one_of(missing, "missing", "load_auto_mpg", ("drop", "keep"))
+    dtype = checks.float_dtype(dtype, "load_auto_mpg")    # NaN needs a float type
+    _check_loader_arguments("load_auto_mpg", root, download, timeout, progress)
     path = find_auto_mpg(root)
     if path is None:
         searched = auto_mpg_candidates(root)

@@ -222,7 +222,7 @@ class _BaseMLP(_MLPParams):
             raise ValueError(f"{who}.partial_fit does not support early_stopping=True")
         first = not hasattr(self, "model_") or not (incremental or self.warm_start)
         if first:
-            self.__dict__.pop("_predict_net", None)   # unfitted until this fit ends
+            self.__dict__.pop("_fitted", None)     # unfitted until this fit ends
         X, y = validate_data(self, X, y, reset=first, dtype=dtype, **self._y_checks)
         Y = self._targets(y, first, classes, dtype)
         rng = self._generator()
@@ -240,7 +240,9 @@ class _BaseMLP(_MLPParams):
             X, X_val, Y, Y_val = self._split(X, Y, rng)
             score = functools.partial(self._score_network, X=X_val, Y=Y_val)
         stopping = NoImprovementStopping(self.tol, self.n_iter_no_change, score)
-        callbacks = [stopping]
+        penalty = _AlphaPenalty(optimizer.param_groups[0],
+                                self.alpha * self._penalty_scale())
+        callbacks = [penalty, stopping]
         if self.verbose:
             callbacks.append(LambdaCallback(after_epoch=lambda t: print(
                 f"Iteration {t.epoch + 1}, loss = {t.logs['loss']:.8f}")))
@@ -259,7 +261,7 @@ class _BaseMLP(_MLPParams):
                           f"stopping rule (tol={self.tol}, n_iter_no_change="
                           f"{self.n_iter_no_change}) was not met: the optimization "
                           "hasn't converged yet", ConvergenceWarning)
-        self._predict_net = self._float64_network()
+        self._fitted = True
         return self
 
     def _batch_size(self, n):
@@ -272,9 +274,12 @@ class _BaseMLP(_MLPParams):
         return min(self.batch_size, n)
 
     def _optimizer(self, batch):
-        "Adam or SGD; alpha is an L2 penalty on the weights, not on the biases."
+        """Adam or SGD with two groups: the weights, whose weight_decay is alpha's L2
+        penalty (alpha * _penalty_scale() / batch, set again before each batch by
+        _AlphaPenalty for the batch's own size), and the biases, without decay."""
         dense = [layer for layer in self.model_ if isinstance(layer, Dense)]
-        groups = [{"params": [d.W for d in dense], "weight_decay": self.alpha / batch},
+        decay = self.alpha * self._penalty_scale() / batch
+        groups = [{"params": [d.W for d in dense], "weight_decay": decay},
                   {"params": [d.b for d in dense], "weight_decay": 0.0}]
         if self.solver == "sgd":
             return SGD(groups, lr=self.learning_rate_init, momentum=self.momentum,
@@ -307,7 +312,9 @@ class _BaseMLP(_MLPParams):
             self.best_loss_ = min(self.loss_curve_)
 
     def _float64_network(self):
-        "The fitted weights in a float64 copy of the network, for predictions."
+        """model_'s current weights in a float64 copy of the network, for predictions
+        (model_ itself when it is float64), made anew at each call: an edit of coefs_
+        or intercepts_ counts, as in scikit-learn."""
         if self.model_[0].W.dtype == np.float64:
             return self.model_
         dense = [layer for layer in self.model_ if isinstance(layer, Dense)]
@@ -320,21 +327,38 @@ class _BaseMLP(_MLPParams):
         "The network's outputs (n_samples, n_outputs) for X, in float64."
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        net = self._predict_net
+        net = self._float64_network()
         return np.concatenate([net(X[i:i + 1024]) for i in range(0, len(X), 1024)])
 
     def __sklearn_is_fitted__(self):
-        return hasattr(self, "_predict_net")
+        return getattr(self, "_fitted", False)
 
     @property
     def coefs_(self):
-        "The weight matrices W of the Dense layers (live float arrays)."
+        """The weight matrices W of the Dense layers: model_'s own arrays (in dtype),
+        so an edit changes the model and its predictions, as in scikit-learn."""
         return [layer.W.data for layer in self.model_ if isinstance(layer, Dense)]
 
     @property
     def intercepts_(self):
-        "The bias vectors b of the Dense layers (live float arrays)."
+        """The bias vectors b of the Dense layers: model_'s own arrays (in dtype), so
+        an edit changes the model and its predictions, as in scikit-learn."""
         return [layer.b.data for layer in self.model_ if isinstance(layer, Dense)]
+
+
+class _AlphaPenalty(Callback):
+    """scikit-learn's L2 penalty, alpha / (2 n) * (sum of squared weights) on a batch
+    of n samples, as the weight decay of `group` (the optimizer's group of weights):
+    set before each batch to `scaled_alpha / n`, with n the batch's own size (the
+    last batch of an epoch may be smaller)."""
+
+    order = -20
+
+    def __init__(self, group, scaled_alpha):
+        self.group, self.scaled_alpha = group, scaled_alpha
+
+    def before_batch(self, trainer):
+        self.group["weight_decay"] = self.scaled_alpha / len(trainer.xb)
 
 # %% ../nbs/07a_estimators.ipynb #e07a-docs
 _PARAMETERS = """
@@ -344,16 +368,22 @@ _PARAMETERS = """
     activation : {"identity", "logistic", "tanh", "relu"}, default "relu"
         The hidden layers' activation. Differs: ReLU networks start from He
         uniform weights, the others from Glorot uniform weights, and all biases
-        from zero (scikit-learn: Glorot uniform weights and biases for every
-        activation) -- the initialisations Chapter 1 derives for each.
+        from zero -- the initialisations Chapter 1 derives for each.
+        scikit-learn draws weights and biases uniformly within Glorot's bound
+        sqrt(6 / (fan_in + fan_out)), and within sqrt(2 / (fan_in + fan_out))
+        for "logistic".
     solver : {"adam", "sgd"}, default "adam"
         The book's Adam or SGD, with torch's update rules (scikit-learn's Adam adds
         epsilon before the bias correction, a negligible difference). Not offered:
         "lbfgs", and learning_rate schedules other than constant.
     alpha : float, default 1e-4
-        L2 penalty: alpha / (2 * batch_size) * sum of squared weights is added to
-        each batch's loss, as in scikit-learn (the optimizer's weight_decay, on the
-        weights only).
+        L2 penalty, as in scikit-learn: alpha / (2 n) * (sum of squared weights)
+        is added to the loss of each batch of n samples (the optimizer's
+        weight_decay on the weights only, set for each batch's own n). The
+        regressor's penalty is scaled by 2 / n_outputs, as its MSELoss is that
+        much larger than scikit-learn's half squared error, so that both train
+        the same objective up to a constant factor; its loss is that of the
+        standardised target, where scikit-learn's is in the units of y.
     batch_size : int or "auto", default "auto" (min(200, n_samples))
     learning_rate_init : float, default 1e-3
     max_iter : int, default 200
@@ -378,12 +408,13 @@ _PARAMETERS = """
     beta_1, beta_2, epsilon : floats, defaults 0.9, 0.999, 1e-8 (adam)
     dtype : np.float32 or np.float64, default np.float32
         Not in scikit-learn, which trains in float64 unless X is float32. Training
-        runs in this dtype; predictions are computed in float64 from the trained
-        weights, so that a row's prediction does not depend on the other rows of
-        the batch.
+        runs in this dtype; predictions are computed in float64 from the current
+        weights, so that a row's prediction depends on the other rows of the
+        batch only at float64's rounding (float32 differs in its last bits).
 
     Fitted attributes: model_ (the book's Sequential, in dtype), coefs_ and
-    intercepts_ (its weights and biases), n_features_in_, feature_names_in_ (for
+    intercepts_ (its weights and biases, model_'s own arrays: an edit changes the
+    predictions, as in scikit-learn), n_features_in_, feature_names_in_ (for
     a DataFrame with string column names), n_outputs_, loss_curve_, loss_,
     best_loss_, n_iter_ (epochs of the last fit), t_ (samples seen),
     validation_scores_, best_validation_score_. No sample_weight: the book's
@@ -420,6 +451,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _loss(self):
         return BCEWithLogits() if self.n_outputs_ == 1 else SoftmaxCrossEntropy()
+
+    def _penalty_scale(self):
+        "1: the book's losses are scikit-learn's log-losses (the same gradients)."
+        return 1.0
 
     def _strata(self, Y):
         return Y.ravel()
@@ -494,6 +529,13 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _loss(self):
         return MSELoss()
+
+    def _penalty_scale(self):
+        """2 / n_outputs_: MSELoss, the mean over n * n_outputs squared errors, has the
+        gradient 2 (p - y) / (n * n_outputs); scikit-learn trains on the gradient
+        (p - y) / n of half the squared error, summed over the outputs. Scaling the
+        penalty alike keeps scikit-learn's objective, up to that constant factor."""
+        return 2.0 / self.n_outputs_
 
     def _strata(self, Y):
         return None

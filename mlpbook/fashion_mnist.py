@@ -11,35 +11,45 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 
+from . import checks
 from .activations import ReLU, softmax
 from .callbacks import LRScheduler, ModelCheckpoint, ProgressBar
 from .data import ArrayDataset, DataLoader
-from .datasets import load_fashion_mnist
+from .datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .layers import Dense, Module, Sequential
 from .losses import SoftmaxCrossEntropy
 from .metrics import accuracy
+from .lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 from .normalization import BatchNorm1d
-from .optim import AdamW, CosineAnnealingLR, LinearLR, SequentialLR
+from .optim import AdamW
 from .regularization import Dropout, RandomHorizontalFlip, RandomShift
-from .trainer import Trainer, architecture, build, load_checkpoint, save
+from .saving import architecture, build, load_checkpoint, save
+from .trainer import Trainer
 
 # %% ../nbs/06_fashion_mnist.ipynb #62789983
 def prepare_fashion_mnist(data=None, val_size=5000, seed=0):
-    """Split, scale and flatten Fashion-MNIST.
+    """Split, scale and flatten Fashion-MNIST, as the three steps above.
 
-    data: the result of load_fashion_mnist() (loaded if None). Returns a dict with
-    float32 arrays X_train (N, 784), X_val, X_test, integer labels y_train, y_val,
-    y_test, the training-split pixel `mean` and `std` used for scaling (of pixels
-    divided by 255), and `class_names`.
+    data: the result of load_fashion_mnist() (loaded if None): ((X, y), (X_test,
+    y_test), class_names) with images of shape (n, 28, 28). val_size: the number of
+    training images held out, 1 <= val_size < n. seed: the split's seed (an int >= 0).
+    Returns a dict with float32 arrays X_train (n - val_size, 784), X_val
+    (val_size, 784), X_test, int64 labels y_train, y_val, y_test, the training
+    split's pixel `mean` and `std` used for scaling (of pixels divided by 255), and
+    `class_names`.
     """
     if data is None:
         data = load_fashion_mnist()
-    (X, y), (X_test, y_test), class_names = data
+    (X, y), (X_test, y_test), class_names = _raw(data)
+    val_size = checks.integer(val_size, "val_size", "prepare_fashion_mnist", low=1,
+                              high=len(X) - 1)
+    seed = checks.integer(seed, "seed", "prepare_fashion_mnist", low=0)
     order = np.random.default_rng(seed).permutation(len(X))
     val, train = order[:val_size], order[val_size:]
     flat = X.reshape(len(X), -1).astype(np.float32) / 255
@@ -55,6 +65,27 @@ def prepare_fashion_mnist(data=None, val_size=5000, seed=0):
         "y_test": y_test.astype(np.int64), "mean": mean, "std": std,
         "class_names": class_names,
     }
+
+
+def _raw(data):
+    """`data` as load_fashion_mnist returns it, checked: real-valued images (n, 28, 28)
+    of finite pixels with n labels in 0..9, for training (n >= 2) and test."""
+    owner = "prepare_fashion_mnist"
+    try:
+        (X, y), (X_test, y_test), class_names = data
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: data must be ((X, y), (X_test, y_test), "
+                        "class_names), as load_fashion_mnist() returns it") from None
+    for name, images, labels in [("X", X, y), ("X_test", X_test, y_test)]:
+        images = checks.real_array(images, name, owner, ndim=3)
+        checks.shape(images, (None, 28, 28), name, owner)
+        checks.finite(images, name, owner)
+        checks.class_labels(labels, len(images), 10, owner, name=f"labels of {name}")
+    if len(X) < 2:
+        raise ValueError(f"{owner}: need at least 2 training images to hold some out, "
+                         f"got {len(X)}")
+    return (np.asarray(X), np.asarray(y)), (np.asarray(X_test), np.asarray(y_test)), \
+        class_names
 
 # %% ../nbs/06_fashion_mnist.ipynb #18db238d
 RECIPE = dict(hidden=(512, 256), batchnorm=True, dropout=0.2, epochs=30, batch_size=128,
@@ -98,16 +129,29 @@ def _check_recipe(recipe, overrides):
                          f"got {warmup!r} for {recipe['epochs']} epochs")
 
 
+def _check_prepared(data, owner):
+    "`data` must be a dict as prepare_fashion_mnist returns it."
+    keys = ("X_train", "y_train", "X_val", "y_val", "mean", "std")
+    if not isinstance(data, dict) or not all(k in data for k in keys):
+        raise TypeError(f"{owner}: data must be the dict prepare_fashion_mnist() "
+                        f"returns, with the keys {', '.join(keys)}; got "
+                        f"{type(data).__name__}")
+
+
 def train_fashion_mnist(data=None, seed=0, progress=True, checkpoint=None, **overrides):
     """Train the chapter's recipe (RECIPE, updated with `overrides`) on prepared data.
 
-    data: output of prepare_fashion_mnist() (made if None). checkpoint: path for the
-    best model by validation accuracy (a temporary file if None). Returns (trainer,
-    history, seconds); the trainer's model holds the best-validation weights.
+    data: output of prepare_fashion_mnist() (made if None). seed: an int >= 0 for the
+    weights, dropout masks and batch order. checkpoint: path for the best model by
+    validation accuracy (a temporary file if None). Returns (trainer, history,
+    seconds); the trainer's model holds the best-validation weights.
     """
     recipe = {**RECIPE, **overrides}
     _check_recipe(recipe, overrides)
+    seed = checks.integer(seed, "seed", "train_fashion_mnist", low=0)
+    progress = checks.flag(progress, "progress", "train_fashion_mnist")
     data = data if data is not None else prepare_fashion_mnist(seed=seed)
+    _check_prepared(data, "train_fashion_mnist")
     model = fashion_mnist_model(recipe["hidden"], recipe["dropout"],
                                 recipe["batchnorm"], seed=seed)
     opt = AdamW(model.parameters(), lr=recipe["lr"],
@@ -148,26 +192,32 @@ def train_fashion_mnist(data=None, seed=0, progress=True, checkpoint=None, **ove
 
 # %% ../nbs/06_fashion_mnist.ipynb #3950f7d0
 def train_ensemble(raw, members=3, seed=0, progress=False, reuse=(), **overrides):
-    """Train an ensemble of `members` recipe networks with seeds seed, seed+1, ...;
-    member k is trained on its own train/validation split
-    (prepare_fashion_mnist(raw, seed=seed + k)).
+    """Train an ensemble of `members` recipe networks with seeds seed, seed+1, ...,
+    all on one train/validation split, prepare_fashion_mnist(raw, seed=seed), so that
+    the ensemble's validation accuracy can be measured.
 
     raw: the result of load_fashion_mnist(). reuse: already trained (trainer, data,
-    seconds) members, which count first. overrides: recipe settings, as for
-    train_fashion_mnist. Returns a list of (trainer, data, seconds).
+    seconds) members on that split, which count first. overrides: recipe settings, as
+    for train_fashion_mnist. Returns a list of (trainer, data, seconds).
     """
+    members = checks.integer(members, "members", "train_ensemble", low=1)
+    seed = checks.integer(seed, "seed", "train_ensemble", low=0)
     trained = list(reuse)
+    if len(trained) > members:
+        raise ValueError(f"train_ensemble: {len(trained)} members to reuse, more than "
+                         f"members={members}")
+    data = prepare_fashion_mnist(raw, seed=seed)
     for k in range(len(trained), members):
-        data_k = prepare_fashion_mnist(raw, seed=seed + k)
-        trainer_k, _, seconds_k = train_fashion_mnist(data_k, seed=seed + k,
+        trainer_k, _, seconds_k = train_fashion_mnist(data, seed=seed + k,
                                                       progress=progress, **overrides)
-        trained.append((trainer_k, data_k, seconds_k))
+        trained.append((trainer_k, data, seconds_k))
     return trained
 
 
 def ensemble_logits(trained, split="X_test"):
-    """Mean of the members' logits on `split` (each member scales the images with its
-    own statistics)."""
+    """Mean of the members' logits on `split` of their prepared data ("X_val" or
+    "X_test"; each member scales the images with its own data's statistics)."""
+    checks.one_of(split, "split", "ensemble_logits", ("X_train", "X_val", "X_test"))
     return np.mean([trainer.predict(data[split], batch_size=2048)
                     for trainer, data, _ in trained], axis=0)
 
@@ -180,24 +230,33 @@ class ScalePixels(Module):
     0-255."""
 
     def __init__(self, mean, std, shape=(28, 28)):
-        self.mean, self.std, self.shape = float(mean), float(std), tuple(shape)
-        if not (np.isfinite(self.mean) and np.isfinite(self.std) and self.std > 0):
-            raise ValueError(f"ScalePixels needs a finite mean and a positive std, "
-                             f"got mean={mean!r}, std={std!r}")
+        self.mean = checks.number(mean, "mean", "ScalePixels")
+        self.std = checks.number(std, "std", "ScalePixels", low=0, low_open=True)
+        self.shape = tuple(checks.integer(n, "shape", "ScalePixels", low=1)
+                           for n in shape)
 
     def forward(self, x):
-        x = np.asarray(x)
-        size = int(np.prod(self.shape))
-        if x.ndim < 2 or x[0].size != size:
-            h, w = self.shape
-            raise ValueError(f"ScalePixels: expected images of shape (N, {h}, {w}) "
-                             f"or (N, {size}), got {x.shape}")
+        """Images x of shape (N, *shape) or (N, prod(shape)), pixel values 0-255 ->
+        (N, prod(shape)) float32: x' = (x / 255 - mean) / std, flattened."""
+        x = self._input(x)
         self._in_shape = x.shape
-        flat = x.reshape(len(x), size).astype(np.float32) / 255
+        flat = x.reshape(len(x), -1).astype(np.float32) / 255
         return (flat - np.float32(self.mean)) / np.float32(self.std)
 
     def backward(self, grad_out):
+        """grad_out (N, prod(shape)) -> grad_out / (255 std), in the input's shape (the
+        map is affine with slope 1 / (255 std))."""
         return (grad_out / np.float32(255 * self.std)).reshape(self._in_shape)
+
+    def _input(self, x):
+        "x as real numbers, prod(shape) of them per example, or an error naming it."
+        x = checks.real_array(x, "images", "ScalePixels")
+        size = int(np.prod(self.shape))
+        if x.ndim < 2 or x[0].size != size:
+            raise ValueError(f"ScalePixels: expected images of shape "
+                             f"(N, {', '.join(map(str, self.shape))}) or (N, {size}), "
+                             f"got {x.shape}")
+        return x
 
     def get_config(self):
         return {"mean": self.mean, "std": self.std, "shape": list(self.shape)}
@@ -220,12 +279,14 @@ class Ensemble(Module):
             raise TypeError(f"Ensemble members must be Modules, got {bad}")
 
     def forward(self, x):
-        """Average of the members' logits: x (N, ...) -> (1/K) sum_k f_k(x), (N, C)."""
+        """x (N, ...) -> the mean of the K members' logits, (N, C): the ensemble's
+        logits z-bar of "A model you can use"."""
         return np.mean([member(x) for member in self.members], axis=0)
 
     def backward(self, grad_out):
-        """grad_out (N, C): each of the K members gets grad_out / K; returns the sum
-        of their input gradients, shaped like x (the chain rule of the average)."""
+        """grad_out = dL/dz-bar (N, C) -> dL/dx, shaped like x: each of the K members
+        receives its share of the gradient of the mean (the chain rule of an average)
+        and the input gradients they return add up."""
         share = grad_out / len(self.members)
         return sum(member.backward(share) for member in self.members)
 
@@ -244,8 +305,11 @@ Prediction = namedtuple("Prediction", ["labels", "names", "probabilities"])
 def export_model(trained):
     """One model, in evaluation mode, that classifies raw images (pixel values 0-255):
     each trained network behind its own ScalePixels, and an Ensemble of them if there
-    are several. trained: a list of (trainer, data, seconds), as train_ensemble
-    returns."""
+    are several. trained: a non-empty list of (trainer, data, seconds), as
+    train_ensemble returns."""
+    if not isinstance(trained, (list, tuple)) or not trained:
+        raise ValueError("export_model: trained must be a non-empty list of (trainer, "
+                         "data, seconds), as train_ensemble returns")
     nets = [Sequential(ScalePixels(d["mean"], d["std"]), *t.model)
             for t, d, _ in trained]
     model = nets[0] if len(nets) == 1 else Ensemble(*nets)
@@ -267,25 +331,48 @@ def load_model(path):
     return model.eval(), list(names)
 
 
-def predict(model_path, images, batch_size=1024):
-    """Classify raw 28x28 grayscale images with the model saved at `model_path`.
+def predict(model, images, batch_size=1024):
+    """Classify raw 28x28 grayscale images.
 
-    images: array of pixel values 0-255 (uint8 or float), shape (N, 28, 28), (N, 784)
-    or one image (28, 28); light garment on a dark background, as in Fashion-MNIST.
-    Returns Prediction(labels (N,) int, names (list of N str), probabilities (N, 10)).
+    model: the path of a file saved by save_model / mlpbook-train, or a model that
+    takes raw images (as export_model returns; its classes are then Fashion-MNIST's).
+    images: pixel values 0-255 (uint8 or float), shape (N, 28, 28), (N, 784) or one
+    image (28, 28); light garment on a dark background, as in Fashion-MNIST. NaN,
+    infinite or out-of-range pixels are refused. Returns Prediction(labels (N,) int,
+    names (list of N str), probabilities (N, 10)).
     """
-    model, names = load_model(model_path)
-    x = np.asarray(images)
-    if x.shape == (28, 28):
-        x = x[None]
-    if x.ndim not in (2, 3) or x[0].size != 784 or len(x) == 0:
-        raise ValueError(f"predict: expected images of shape (N, 28, 28), (N, 784) or "
-                         f"(28, 28), got {np.shape(images)}")
+    batch_size = checks.integer(batch_size, "batch_size", "predict", low=1)
+    x = _pixels(images, "predict")
+    if isinstance(model, Module):
+        names = list(FASHION_MNIST_CLASSES)
+    else:
+        model, names = load_model(model)
     logits = np.concatenate([model(x[i:i + batch_size])
                              for i in range(0, len(x), batch_size)])
     probabilities = softmax(logits.astype(np.float64), axis=1)
     labels = probabilities.argmax(axis=1)
     return Prediction(labels, [names[c] for c in labels], probabilities)
+
+
+def _pixels(images, owner):
+    """images as a (N, 28, 28) or (N, 784) array of pixel values in [0, 255] (one
+    (28, 28) image becomes N = 1), or an error that says what is wrong."""
+    x = checks.real_array(images, "images", owner)
+    if x.shape == (28, 28):
+        x = x[None]
+    if x.ndim not in (2, 3) or len(x) == 0 or x[0].size != 784:
+        raise ValueError(f"{owner}: expected images of shape (N, 28, 28), (N, 784) or "
+                         f"(28, 28), got {np.shape(images)}")
+    checks.finite(x, "images", owner, "; every pixel must be a number in 0..255")
+    low, high = float(x.min()), float(x.max())
+    if low < 0 or high > 255:
+        raise ValueError(f"{owner}: pixel values must lie in 0..255 (light garment on "
+                         f"a dark background), got values from {low:g} to {high:g}")
+    if 0 < high <= 1:
+        warnings.warn(f"{owner}: every pixel value is at most 1; the model expects "
+                      "0..255 (multiply images scaled to [0, 1] by 255)", UserWarning,
+                      stacklevel=3)
+    return x
 
 # %% ../nbs/06_fashion_mnist.ipynb #b95d58cc
 def _positive_int(text):
@@ -333,6 +420,11 @@ def _output_problem(path):
     return None
 
 
+def _fail(parser, err):
+    "Stop a command-line tool with one line naming the problem, and exit status 1."
+    parser.exit(1, f"{parser.prog}: error: {err}\n")
+
+
 def main(argv=None):
     """Command line: mlpbook-train fashion-mnist [--members K] [--epochs N] [--seed S]
     [--out PATH] [--root DIR] [--quiet]"""
@@ -359,11 +451,18 @@ def main(argv=None):
         parser.error(problem)
     if args.root is not None and not Path(args.root).is_dir():
         parser.error(f"--root {args.root} is not a folder")
-    raw = load_fashion_mnist(root=args.root)
+    try:                                # a missing, truncated or corrupt data file
+        raw = load_fashion_mnist(root=args.root)
+    except (OSError, ValueError) as err:
+        _fail(parser, err)
     trained = train_ensemble(raw, members=args.members, seed=args.seed,
                              progress=not args.quiet, epochs=args.epochs)
-    save_model(export_model(trained), args.out, raw[2])
-    result = predict(args.out, raw[1][0])      # the saved file, on the test set
+    model = export_model(trained)
+    try:
+        save_model(model, args.out, raw[2])
+    except OSError as err:
+        _fail(parser, f"could not write {args.out}: {err}")
+    result = predict(model, raw[1][0])      # the exported model, on the test set
     test_accuracy = float(np.mean(result.labels == raw[1][1]))
     total = sum(s for _, _, s in trained)
     what = "network" if args.members == 1 else f"ensemble of {args.members}"
@@ -374,28 +473,55 @@ def main(argv=None):
 
 def load_images(paths, invert=False):
     """Read 28x28 grayscale images from .npy files (pixel values 0-255, shape
-    (28, 28) or (N, 28, 28)) and PNG files (matplotlib.image.imread; RGB averaged to
-    gray). Returns (images (N, 28, 28) float32 with values 0-255, their names)."""
-    from matplotlib.image import imread
+    (28, 28) or (N, 28, 28)) and PNG files (matplotlib.image.imread). A PNG's colour
+    is averaged to gray; its transparency is composed over black, the data set's
+    background. Returns (images (N, 28, 28) float32 with values 0-255, their names).
+    Raises ValueError naming the file for an unreadable file, a wrong shape, pixels
+    that are not numbers in 0..255, or an image of one uniform value.
+    """
+    invert = checks.flag(invert, "invert", "load_images")
     images, names = [], []
     for path in map(Path, paths):
-        if path.suffix.lower() == ".npy":
-            a = np.load(path, allow_pickle=False).astype(np.float32)
-            a = a[None] if a.ndim == 2 else a
-            labels = [f"{path}[{i}]" for i in range(len(a))]
-        elif path.suffix.lower() == ".png":
-            a = imread(path).astype(np.float32)          # PNG: floats in [0, 1]
-            a = a[..., :3].mean(axis=-1) if a.ndim == 3 else a
-            a = (a * 255)[None]
-            labels = [str(path)]
-        else:
+        suffix = path.suffix.lower()
+        if suffix not in (".npy", ".png"):
             raise ValueError(f"{path}: expected a .npy or .png file")
+        a = _read_image_file(path, suffix)
+        a = a[None] if a.ndim == 2 else a
         if a.ndim != 3 or a.shape[1:] != (28, 28):
             raise ValueError(f"{path}: expected 28x28 images, got an array of shape "
                              f"{a.shape}")
+        try:
+            a = _pixels(a, str(path))
+        except TypeError as err:
+            raise ValueError(str(err)) from None
+        flat = a.reshape(len(a), -1)
+        uniform = np.flatnonzero(flat.min(axis=1) == flat.max(axis=1))
+        if len(uniform):
+            i = int(uniform[0])
+            raise ValueError(f"{path}: image {i} has one value, {flat[i, 0]:g}, in "
+                             "every pixel: there is no garment to classify (for a PNG, "
+                             "is the garment drawn only in its transparency?)")
         images.append(255 - a if invert else a)
-        names += labels
-    return np.concatenate(images), names
+        names += ([f"{path}[{i}]" for i in range(len(a))] if suffix == ".npy"
+                  else [str(path)])
+    return np.concatenate(images).astype(np.float32), names
+
+
+def _read_image_file(path, suffix):
+    "The pixels of one .npy or .png file (0-255), or a ValueError naming the file."
+    from matplotlib.image import imread
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        a = imread(path).astype(np.float32)           # PNG: floats in [0, 1]
+    except (OSError, ValueError, SyntaxError, EOFError) as err:
+        raise ValueError(f"{path}: cannot read it as a {suffix[1:]} image "
+                         f"({type(err).__name__}: {err})") from None
+    if a.ndim == 3:                                   # colour, perhaps transparency
+        alpha = a[..., -1] if a.shape[-1] in (2, 4) else 1.0
+        colour = a[..., :-1] if a.shape[-1] in (2, 4) else a
+        a = colour.mean(axis=-1) * alpha              # composed over black
+    return a * 255
 
 
 def predict_main(argv=None):
@@ -418,8 +544,11 @@ def predict_main(argv=None):
         images, names = load_images(args.images, invert=args.invert)
     except ValueError as err:
         parser.error(str(err))
-    result = predict(args.model, images)
-    class_names = load_model(args.model)[1]
+    try:
+        model, class_names = load_model(args.model)
+    except (OSError, ValueError) as err:
+        _fail(parser, err)
+    result = predict(model, images)
     for name, p in zip(names, result.probabilities):
         best = np.argsort(-p)[:args.top]
         print(f"{name}: " + ", ".join(f"{class_names[c]} {p[c]:.1%}" for c in best))

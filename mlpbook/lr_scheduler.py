@@ -484,6 +484,10 @@ class ReduceLROnPlateau:
     It multiplies the current lr, so it composes with the other schedulers. A group
     added later gets a scalar `min_lr`; with a list `min_lr` that is a RuntimeError.
     A NaN metric counts as no improvement, as in torch.
+
+    Unlike torch's, this class is not a subclass of `LRScheduler`: it has no `get_lr`
+    or closed form (SequentialLR and ChainedScheduler refuse it, as torch's do), and
+    `step(metrics)` takes no `epoch` argument (deprecated in torch).
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,

@@ -220,7 +220,7 @@ def rmse(y_true, y_pred):
 
 
 def r2_score(y_true, y_pred):
-    """Coefficient of determination, eq. (eq-regression-metrics), of y_true and
+    """Coefficient of determination R^2 (section "Regression") of y_true and
     y_pred, both of shape (N,) or both (N, k): `_regression_pair(y_true, y_pred,
     "r2_score")` returns them checked, as float64 arrays of one shape; an (N, k) pair
     is scored column by column and the k scores averaged (an (N,) pair is one column,

@@ -105,12 +105,12 @@ class BatchNorm1d(Module):
         Add dL/dgamma and dL/dbeta, each of shape (num_features,), into gamma.grad
         and beta.grad (accumulating, as every parameter's gradient does until
         zero_grad) and return dL/dx, a new (N, num_features) array of the layer's
-        dtype: eq. (eq-bn-backward) after a training-mode forward, while after an
-        evaluation-mode one the statistics were fixed and y is a per-feature affine
-        function of x. Begin with `(x_hat, inv_std, batch_stats), grad_out =
-        _cached(self, "_cache", grad_out)`: what forward kept (batch_stats: whether
-        it ran in training mode) and grad_out checked against it, one backward per
-        forward."""
+        dtype: the compact formula of the section "Backward" after a training-mode
+        forward, while after an evaluation-mode one the statistics were fixed and y is
+        a per-feature affine function of x. Begin with `(x_hat, inv_std, batch_stats),
+        grad_out = _cached(self, "_cache", grad_out)`: what forward kept (batch_stats:
+        whether it ran in training mode) and grad_out checked against it, one backward
+        per forward."""
         (x_hat, inv_std, batch_stats), grad_out = _cached(self, "_cache", grad_out)
         grad_out = grad_out.astype(x_hat.dtype, copy=False)
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)

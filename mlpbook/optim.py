@@ -657,6 +657,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
+# %% ../nbs/04_optimizers.ipynb #c1f0a9d2
 def _clip_arguments(params, max_norm, norm_type, error_if_nonfinite):
     "Check clip_grad_norm_'s arguments before any gradient changes; the norm as float."
     owner = "clip_grad_norm_"

@@ -8,15 +8,96 @@ __all__ = ['ELEMENTWISE', 'paired_timings', 'paired_ratio', 'mlp_gemm_shapes', '
 import ctypes
 import ctypes.util
 import os
-import statistics
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import optim
+from . import checks, optim
 from .layers import Module, Parameter
+
+# %% ../nbs/08_performance.ipynb #perf-guards
+def _check_candidates(funcs, owner):
+    "A non-empty dict name -> zero-argument callable."
+    if not isinstance(funcs, dict):
+        raise TypeError(f"{owner}: funcs must be a dict name -> callable, got "
+                        f"{type(funcs).__name__}")
+    if not funcs:
+        raise ValueError(f"{owner}: funcs is empty; give at least one callable")
+    for name, f in funcs.items():
+        if not callable(f):
+            raise TypeError(f"{owner}: funcs[{name!r}] must be a callable taking no "
+                            f"arguments, got {type(f).__name__} {f!r:.40}")
+    return funcs
+
+
+def _check_pair(times, a, b, owner):
+    "times[a] and times[b]: positive times of the same rounds (one paired_timings)."
+    for name in (a, b):
+        if name not in times:
+            raise KeyError(f"{owner}: no timings named {name!r}; the names are "
+                           f"{list(times)}")
+    ta, tb = (checks.real_array(times[k], f"times[{k!r}]", owner, ndim=1)
+              for k in (a, b))
+    if ta.shape != tb.shape or not ta.size:
+        raise ValueError(f"{owner}: times[{a!r}] and times[{b!r}] must hold the same "
+                         f"rounds (one paired_timings call), got {ta.size} and "
+                         f"{tb.size} values")
+    if not (np.all(ta > 0) and np.all(tb > 0) and np.isfinite(ta).all()
+            and np.isfinite(tb).all()):
+        raise ValueError(f"{owner}: times must be positive and finite")
+    return ta, tb
+
+
+def _widths(sizes, owner):
+    "Layer widths: a sequence of at least two integers >= 1, such as (784, 256, 10)."
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"{owner}: sizes must be a sequence of layer widths such as "
+                        f"(784, 256, 128, 10), got {type(sizes).__name__} "
+                        f"{sizes!r:.40}")
+    if len(sizes) < 2:
+        raise ValueError(f"{owner}: sizes needs at least two widths (input and "
+                         f"output), got {tuple(sizes)}")
+    return [checks.integer(d, f"sizes[{i}]", owner, low=1) for i, d in enumerate(sizes)]
+
+
+def _triples(shapes, owner):
+    "GEMM shapes: a list of (m, k, n), integers >= 0."
+    shapes = list(shapes)
+    for i, s in enumerate(shapes):
+        if not hasattr(s, "__len__") or len(s) != 3:
+            raise ValueError(f"{owner}: shapes[{i}] must be (m, k, n) of an (m, k) @ "
+                             f"(k, n) product, got {s!r:.40}")
+        for d in s:
+            checks.integer(d, f"shapes[{i}]", owner, low=0)
+    return shapes
+
+
+def _check_parameters(params, owner):
+    "A list of distinct Parameters, each with a grad of its data's shape and dtype."
+    if isinstance(params, (Parameter, np.ndarray)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"{owner}: expected a Module or an iterable of Parameters, "
+                        f"got {type(params).__name__}; for one Parameter p pass [p]")
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{owner}: expected Parameters, got {type(p).__name__} "
+                            f"at position {i}")
+        if p.grad.shape != p.data.shape or p.grad.dtype != p.data.dtype:
+            raise ValueError(f"{owner}: parameter {i} has data {p.data.shape} "
+                             f"{p.data.dtype} but grad {p.grad.shape} {p.grad.dtype}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError(f"{owner}: a Parameter appears more than once; list each once")
+    return params
+
+
+def _thread_count(threads, owner):
+    "`threads` as an int from 1 to the number of cores (None: all cores; more: capped)."
+    cores = os.cpu_count() or 1
+    if threads is None:
+        return cores
+    return min(checks.integer(threads, "threads", owner, low=1), cores)
 
 # %% ../nbs/08_performance.ipynb #af2961ac
 def paired_timings(funcs, repeats=7, warmup=1, pause=0.0):
@@ -26,6 +107,10 @@ def paired_timings(funcs, repeats=7, warmup=1, pause=0.0):
     `warmup` untimed rounds. `pause`: seconds to sleep, untimed, before each timed
     call, so that threads the previous candidate left spinning go idle. Returns
     {name: array of `repeats` times}."""
+    _check_candidates(funcs, "paired_timings")
+    repeats = checks.integer(repeats, "repeats", "paired_timings", low=1)
+    warmup = checks.integer(warmup, "warmup", "paired_timings", low=0)
+    pause = checks.number(pause, "pause", "paired_timings", low=0)
     names = list(funcs)
     for _ in range(warmup):
         for name in names:
@@ -43,14 +128,18 @@ def paired_timings(funcs, repeats=7, warmup=1, pause=0.0):
 
 def paired_ratio(times, a, b):
     "Median over rounds of times[a] / times[b] (both from one `paired_timings` call)."
-    return float(np.median(np.asarray(times[a]) / np.asarray(times[b])))
+    ta, tb = _check_pair(times, a, b, "paired_ratio")
+    return float(np.median(ta / tb))
 
 # %% ../nbs/08_performance.ipynb #e19e823c
 def mlp_gemm_shapes(sizes, batch, input_grad=False):
-    """The (m, k, n) of every GEMM (an (m, k) @ (k, n) product) of one training step
-    of an MLP with layer widths `sizes` (e.g. (784, 256, 128, 10)) at batch size
-    `batch`: per layer the forward X W, the weight gradient X^T G and, except for the
-    first layer unless `input_grad`, the input gradient G W^T."""
+    """The GEMMs of one training step of an MLP with layer widths `sizes` (such as
+    (784, 256, 128, 10)) at batch size `batch`, as a list of (m, k, n), one per
+    (m, k) @ (k, n) product: per layer the forward X W, the weight gradient X^T G
+    and the input gradient G W^T, with the shapes "The cost model" derives, except
+    the first layer's input gradient unless `input_grad` is True."""
+    sizes = _widths(sizes, "mlp_gemm_shapes")
+    batch = checks.integer(batch, "batch", "mlp_gemm_shapes", low=1)
     shapes = []
     for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         shapes.append((batch, d_in, d_out))          # forward  X W
@@ -61,15 +150,20 @@ def mlp_gemm_shapes(sizes, batch, input_grad=False):
 
 
 def gemm_flops(shapes):
-    "2 m k n summed over the shapes."
-    return sum(2 * m * k * n for m, k, n in shapes)
+    """The floating-point operations of the products `shapes`, a list of (m, k, n)
+    as `mlp_gemm_shapes` returns: an int, counting a multiply and an add as one
+    FLOP each ("The cost model")."""
+    return sum(2 * m * k * n for m, k, n in _triples(shapes, "gemm_flops"))
 
-
+# %% ../nbs/08_performance.ipynb #gemm-infra
 def mlp_gemm_operands(sizes, batch, dtype=np.float32, rng=0):
     """Random operands `(a, b, out)` for the GEMMs of `mlp_gemm_shapes(sizes, batch)`,
-    laid out as in training: X^T is a transposed view of the C-ordered batch, W^T a
-    transposed view of W."""
-    gen = np.random.default_rng(rng)
+    in that order, laid out as in training: X^T is a transposed view of the C-ordered
+    batch, W^T a transposed view of W."""
+    sizes = _widths(sizes, "mlp_gemm_operands")
+    batch = checks.integer(batch, "batch", "mlp_gemm_operands", low=1)
+    dtype = checks.float_dtype(dtype, "mlp_gemm_operands")
+    gen = checks.generator(rng, "mlp_gemm_operands")
 
     def rand(*shape):
         return gen.standard_normal(shape).astype(dtype)
@@ -85,7 +179,8 @@ def mlp_gemm_operands(sizes, batch, dtype=np.float32, rng=0):
 
 def time_gemms(sizes, batch, dtype=np.float32, repeats=21, rng=0):
     """Median wall time (s) of the GEMMs of one training step alone
-    (`mlp_gemm_operands`), run back to back: the *GEMM floor* of a step."""
+    (`mlp_gemm_operands`), run back to back: the *GEMM floor* of a step, a reference
+    time measured under the conditions of the call (threads, load), not a bound."""
     ops = mlp_gemm_operands(sizes, batch, dtype, rng)
 
     def run():
@@ -108,24 +203,24 @@ class Arena:
     """
 
     def __init__(self, params):
-        params = list(params)
-        dtypes = {p.data.dtype for p in params}
-        if len(dtypes) != 1:
+        self.params = _check_parameters(params, "Arena")
+        dtypes = {p.data.dtype for p in self.params}
+        if len(dtypes) != 1:                          # none, or several
             raise ValueError("Arena: parameters of one dtype needed, got "
-                             f"{sorted(map(str, dtypes))}")
+                             f"{sorted(map(str, dtypes))}; flatten_parameters makes "
+                             "one arena per dtype")
         self.dtype = dtypes.pop()
-        self.params = params
         self.offsets = [0]
-        for p in params:
+        for p in self.params:
             self.offsets.append(self.offsets[-1] + p.data.size)
         self.data = np.empty(self.offsets[-1], dtype=self.dtype)
         self.grad = np.empty(self.offsets[-1], dtype=self.dtype)
-        self.shapes = [p.data.shape for p in params]
+        self.shapes = [p.data.shape for p in self.params]
         self._views = self._make_views()
-        for p, views in zip(params, self._views):
-            np.copyto(views[0], p.data)
-            np.copyto(views[1], p.grad)
-            p.data, p.grad = views
+        for p, (data, grad) in zip(self.params, self._views):
+            np.copyto(data, p.data)
+            np.copyto(grad, p.grad)
+            p.data, p.grad = data, grad
             _ARENA_OF[p] = self
 
     def _make_views(self):
@@ -150,11 +245,13 @@ class Arena:
 
     def sync(self):
         """Re-adopt every parameter whose `.data` or `.grad` was rebound to another
-        array (same shape and dtype): copy its values into the arena and point it back
-        at its view. Returns how many arrays were re-adopted; raises if a shape or
-        dtype changed."""
-        adopted = 0
+        array of the same shape and dtype: copy its values into the arena and point it
+        back at its view. All are checked before any is changed: a shape or dtype that
+        changed raises ValueError. Returns how many arrays were re-adopted."""
+        moved = []
         for p, views in zip(self.params, self._views):
+            if _ARENA_OF.get(p) is not self:          # flattened again, elsewhere
+                continue
             for name, view in zip(("data", "grad"), views):
                 current = getattr(p, name)
                 if current is view:
@@ -165,10 +262,11 @@ class Arena:
                         f"{p!r}.{name} was replaced by an array of shape "
                         f"{current.shape} and dtype {current.dtype}; its arena holds "
                         f"{view.shape} {view.dtype}: call flatten_parameters again")
-                np.copyto(view, current)
-                setattr(p, name, view)
-                adopted += 1
-        return adopted
+                moved.append((p, name, view, current))
+        for p, name, view, current in moved:
+            np.copyto(view, current)
+            setattr(p, name, view)
+        return len(moved)
 
     def __repr__(self):
         return (f"Arena({len(self.params)} parameters, {self.size} values, "
@@ -185,161 +283,13 @@ def flatten_parameters(module):
     `use_flat_step(optimizer, threads)` makes one run its update once per arena
     instead of once per parameter.
     """
-    params = module.parameters() if isinstance(module, Module) else list(module)
+    params = module.parameters() if isinstance(module, Module) else module
     by_dtype = {}
-    for p in params:
-        if not isinstance(p, Parameter):
-            raise TypeError("flatten_parameters: expected Parameters, got "
-                            f"{type(p).__name__}")
+    for p in _check_parameters(params, "flatten_parameters"):
         by_dtype.setdefault(p.data.dtype, []).append(p)
     return [Arena(group) for group in by_dtype.values()]
 
 # %% ../nbs/08_performance.ipynb #75529eb7
-def _view_parameter(data, grad):
-    "A Parameter whose data and grad are the given arrays (no copy, no allocation)."
-    p = Parameter.__new__(Parameter)
-    p.data, p.grad = data, grad
-    return p
-
-
-_POOL = {}
-
-
-def _pool(workers):
-    "A persistent pool of `workers` threads (the calling thread does one chunk itself)."
-    if workers not in _POOL:
-        _POOL[workers] = ThreadPoolExecutor(workers, thread_name_prefix="mlpbook-flat")
-    return _POOL[workers]
-
-
-class _FlatGroup:
-    """The flat path of one parameter group: a Parameter viewing the group's stretch
-    of the arena, the optimizer state for that stretch as flat arrays, and each
-    parameter's state entries re-pointed to views of them (so `state_dict()` and
-    `load_state_dict()` keep their per-parameter form)."""
-
-    def __init__(self, optimizer, group, arena, start, stop, threads):
-        self.optimizer, self.arena = optimizer, arena
-        self.params = list(group["params"])
-        self.start, self.stop = start, stop
-        self.flat = _view_parameter(arena.data[start:stop], arena.grad[start:stop])
-        index = {id(p): i for i, p in enumerate(arena.params)}
-        self.bounds = [arena.offsets[index[id(p)]] - start for p in self.params]
-        self.bounds.append(stop - start)
-        self.state = self._gather()
-        self.threads = max(1, int(threads))
-        self.chunks = None
-
-    @classmethod
-    def plan(cls, optimizer, group, threads):
-        "A _FlatGroup if the group's parameters lie in order, end to end, in one arena."
-        params = group["params"]
-        arena = _ARENA_OF.get(params[0]) if params else None
-        if arena is None or any(_ARENA_OF.get(p) is not arena for p in params):
-            return None
-        index = {id(p): i for i, p in enumerate(arena.params)}
-        first = index[id(params[0])]
-        where = [index.get(id(p)) for p in params]
-        if where != list(range(first, first + len(params))):
-            return None
-        return cls(optimizer, group, arena, arena.offsets[first],
-                   arena.offsets[first + len(params)], threads)
-
-    def _gather(self):
-        "Flat state from the per-parameter state (all empty, or all with equal keys)."
-        states = [self.optimizer.state.get(p) or {} for p in self.params]
-        if not any(states):
-            return {}
-        keys = set(states[0])
-        if any(set(s) != keys for s in states):
-            raise _Unflattenable("parameters of one group have different state keys")
-        flat = {}
-        for k in keys:
-            values = [s[k] for s in states]
-            if isinstance(values[0], np.ndarray):
-                flat[k] = np.empty(self.stop - self.start, dtype=values[0].dtype)
-                for i, v in enumerate(values):
-                    flat[k][self.bounds[i]:self.bounds[i + 1]] = v.ravel()
-            elif all(v == values[0] for v in values):
-                flat[k] = values[0]
-            else:
-                raise _Unflattenable(f"state '{k}' differs between parameters")
-        self._link(flat)
-        return flat
-
-    def _link(self, flat):
-        "Point each parameter's state entries at its views of the flat state."
-        self.views = []
-        for i, p in enumerate(self.params):
-            a, b = self.bounds[i], self.bounds[i + 1]
-            st = self.optimizer.state.setdefault(p, {})
-            for k, v in flat.items():
-                st[k] = v[a:b].reshape(p.data.shape) if isinstance(v, np.ndarray) else v
-            self.views.append((st, [(k, st[k]) for k, v in flat.items()
-                                    if isinstance(v, np.ndarray)]))
-
-    def in_sync(self):
-        "True while no parameter state was replaced (e.g. by load_state_dict)."
-        if not self.state:
-            return not any(self.optimizer.state.get(p) for p in self.params)
-        state = self.optimizer.state
-        for p, (st, arrays) in zip(self.params, self.views):
-            if state.get(p) is not st:
-                return False
-            for k, v in arrays:
-                if st.get(k) is not v:
-                    return False
-        return True
-
-    def step(self, group):
-        update = self.optimizer.update
-        if self.threads > 1 and self.state:
-            self._step_threaded(group, update)
-        else:
-            fresh = not self.state
-            update(self.flat, group, self.state)
-            if fresh:
-                self._link(self.state)
-        scalars = [(k, v) for k, v in self.state.items()
-                   if not isinstance(v, np.ndarray)]
-        for st, _ in self.views:
-            for k, v in scalars:
-                st[k] = v
-
-    def _step_threaded(self, group, update):
-        if self.chunks is None:
-            self.chunks = self._split()
-        for _, st in self.chunks:
-            for k, v in self.state.items():
-                if not isinstance(v, np.ndarray):
-                    st[k] = v
-        pool = _pool(self.threads - 1)
-        futures = [pool.submit(update, p, group, st) for p, st in self.chunks[1:]]
-        update(self.chunks[0][0], group, self.chunks[0][1])
-        for f in futures:
-            f.result()
-        for k, v in self.chunks[0][1].items():
-            if not isinstance(v, np.ndarray):
-                self.state[k] = v
-
-    def _split(self):
-        "Chunks of whole cache lines (multiples of 16 values), one per thread."
-        n = self.stop - self.start
-        cuts = [min(n, (n * i // self.threads) // 16 * 16) for i in range(self.threads)]
-        cuts.append(n)
-        chunks = []
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            p = _view_parameter(self.flat.data[a:b], self.flat.grad[a:b])
-            st = {k: (v[a:b] if isinstance(v, np.ndarray) else v)
-                  for k, v in self.state.items()}
-            chunks.append((p, st))
-        return chunks
-
-
-class _Unflattenable(Exception):
-    "This group's state cannot be made flat: the per-parameter path is used."
-
-
 #: The optimizers whose update is element-wise, so that running it once on the
 #: concatenation of their parameters is the same arithmetic as running it on each.
 #: An optimizer whose update mixes values (a per-parameter norm, as in LARS) must not
@@ -351,6 +301,128 @@ def _elementwise(optimizer):
     return any(type(optimizer).update is cls.update for cls in ELEMENTWISE)
 
 
+def _view_parameter(data, grad):
+    "A Parameter whose data and grad are the given arrays (no copy, no allocation)."
+    p = Parameter.__new__(Parameter)
+    p.data, p.grad = data, grad
+    return p
+
+
+class _Unflattenable(Exception):
+    "This group's state cannot be made flat: the per-parameter path is used."
+
+
+class _FlatGroup:
+    """The flat path of one parameter group: `flat`, a Parameter viewing the group's
+    stretch of an arena; `state`, the optimizer state of that stretch as flat arrays;
+    and each parameter's `optimizer.state[p]` holding views of them, so that
+    `state_dict()` and `load_state_dict()` keep their per-parameter form."""
+
+    def __init__(self, optimizer, group, arena, offsets, threads):
+        self.optimizer, self.arena, self.threads = optimizer, arena, threads
+        self.params = list(group["params"])
+        start, stop = offsets[0], offsets[-1]
+        self.bounds = [o - start for o in offsets]
+        self.flat = _view_parameter(arena.data[start:stop], arena.grad[start:stop])
+        self.state = self._gather()
+        self._link()
+
+    @classmethod
+    def plan(cls, optimizer, group, threads):
+        "A _FlatGroup if the group's parameters lie in one arena in order, end to end."
+        params = group["params"]
+        arena = _ARENA_OF.get(params[0])
+        if arena is None:
+            return None
+        index = {id(p): i for i, p in enumerate(arena.params)}
+        where = [index.get(id(p)) for p in params]
+        first = where[0]
+        if where != list(range(first, first + len(params))):
+            return None
+        return cls(optimizer, group, arena,
+                   arena.offsets[first:first + len(params) + 1], threads)
+
+    def valid_for(self, optimizer, group):
+        "Still this optimizer's plan for `group`, with nothing replaced behind it?"
+        params = group["params"]
+        return (self.optimizer is optimizer and len(params) == len(self.params)
+                and all(p is q and _ARENA_OF.get(p) is self.arena
+                        for p, q in zip(params, self.params))
+                and all(optimizer.state.get(p) is st
+                        and all(st.get(k) is v for k, v in arrays.items())
+                        for p, (st, arrays) in zip(self.params, self.views)))
+
+    def _gather(self):
+        "The flat state from the per-parameter states (all empty, or all alike)."
+        states = [self.optimizer.state.get(p) or {} for p in self.params]
+        if not any(states):
+            return {}
+        if any(set(s) != set(states[0]) for s in states):
+            raise _Unflattenable("parameters of one group have different state keys")
+        flat = {}
+        for k, v in states[0].items():
+            if isinstance(v, np.ndarray):
+                flat[k] = np.concatenate([s[k].ravel() for s in states])
+            elif all(s[k] == v for s in states):
+                flat[k] = v
+            else:
+                raise _Unflattenable(f"state '{k}' differs between parameters")
+        return flat
+
+    def _link(self):
+        "Point each parameter's state entries at its views of the flat state."
+        self.views = []                     # per parameter: (its state, array entries)
+        for p, a, b in zip(self.params, self.bounds, self.bounds[1:]):
+            st = self.optimizer.state.setdefault(p, {})
+            st.update({k: (v[a:b].reshape(p.data.shape) if isinstance(v, np.ndarray)
+                           else v) for k, v in self.state.items()})
+            self.views.append((st, {k: st[k] for k, v in self.state.items()
+                                    if isinstance(v, np.ndarray)}))
+        self.chunks = None
+
+    def step(self, group, pool):
+        "The optimizer's own update, once on the whole stretch (or once per chunk)."
+        keys = set(self.state)
+        if self.threads == 1 or not self.state:
+            self.optimizer.update(self.flat, group, self.state)
+        else:
+            self._step_in_chunks(group, pool)
+        if set(self.state) != keys:        # the update made new state (its first step,
+            self._link()                   # or amsgrad switched on): link it too
+        scalars = [(k, v) for k, v in self.state.items()
+                   if not isinstance(v, np.ndarray)]
+        for st, _ in self.views:           # the step count, for state_dict()
+            st.update(scalars)
+
+    def _step_in_chunks(self, group, pool):
+        "One chunk per thread, updated at once: NumPy's loops release the GIL."
+        if self.chunks is None:
+            self.chunks = self._split()
+        scalars = {k: v for k, v in self.state.items() if not isinstance(v, np.ndarray)}
+        for _, st in self.chunks:
+            st.update(scalars)
+        update = self.optimizer.update
+        futures = [pool.submit(update, p, group, st) for p, st in self.chunks[1:]]
+        update(self.chunks[0][0], group, self.chunks[0][1])
+        for f in futures:
+            f.result()
+        for k, v in self.chunks[0][1].items():
+            if not isinstance(v, np.ndarray):
+                self.state[k] = v
+            elif k not in self.state:                     # made by this update
+                self.state[k] = np.concatenate([st[k] for _, st in self.chunks])
+
+    def _split(self):
+        "Chunks of whole cache lines (multiples of 16 values), one per thread."
+        n = self.flat.data.size
+        cuts = [min(n, (n * i // self.threads) // 16 * 16) for i in range(self.threads)]
+        cuts.append(n)
+        return [(_view_parameter(self.flat.data[a:b], self.flat.grad[a:b]),
+                 {k: (v[a:b] if isinstance(v, np.ndarray) else v)
+                  for k, v in self.state.items()})
+                for a, b in zip(cuts[:-1], cuts[1:])]
+
+
 class FlatStepper:
     """Chapter 8's flat path, installed as an optimizer's `group_stepper` (the seam
     of `mlpbook.optim.Optimizer`) by `use_flat_step`.
@@ -358,33 +430,34 @@ class FlatStepper:
     `step_group` runs the optimizer's own `update` once on the stretch of an arena
     that holds a group's parameters end to end (see `flatten_parameters`), instead
     of once per parameter: the same element-wise arithmetic, so the same numbers bit
-    for bit, with one NumPy call per operation. With `threads > 1` the stretch is cut
-    into that many chunks updated concurrently (NumPy's ufuncs release the GIL). A
-    group not lying end to end in one arena, or an optimizer not in `ELEMENTWISE`,
-    takes the per-parameter loop. A copy (`copy.deepcopy`) starts without plans and
-    makes its own on its first step.
+    for bit, with one NumPy call per operation. A group not lying end to end in one
+    arena, or an optimizer not in `ELEMENTWISE`, takes the per-parameter loop.
+
+    `threads` (an int >= 1, at most the number of cores; None: every core; a larger
+    request is capped): with more than one, the stretch is cut into that many chunks
+    updated at once (NumPy's loops release the GIL), on worker threads that belong
+    to this stepper and end with it. A copy (`copy.deepcopy`, pickle) starts without
+    plans or threads and makes its own on its first step.
     """
 
     def __init__(self, threads=1):
-        self.threads = threads
+        self.threads = _thread_count(threads, "FlatStepper")
         self.plans = {}                    # id(group) -> _FlatGroup
+        self._pool = None                  # threads - 1 workers, started on first use
 
-    def __deepcopy__(self, memo):
-        return FlatStepper(self.threads)
+    def __getstate__(self):
+        return {"threads": self.threads}
+
+    def __setstate__(self, state):
+        self.__init__(state["threads"])
 
     def _plan(self, optimizer, group):
-        "The up-to-date _FlatGroup for `group`, or None: take the per-parameter path."
-        if not _elementwise(optimizer):
+        "The up-to-date _FlatGroup of `group`, or None: take the per-parameter path."
+        if not (_elementwise(optimizer) and group["params"]):
             return None
         plan = self.plans.get(id(group))
-        params = group["params"]
-        if plan is not None and (
-                plan.optimizer is not optimizer or plan.params != params
-                or any(_ARENA_OF.get(p) is not plan.arena for p in params)
-                or not plan.in_sync()):
-            del self.plans[id(group)]
-            plan = None
-        if plan is None:
+        if plan is None or not plan.valid_for(optimizer, group):
+            self.plans.pop(id(group), None)
             try:
                 plan = _FlatGroup.plan(optimizer, group, self.threads)
             except _Unflattenable:
@@ -396,34 +469,41 @@ class FlatStepper:
         return plan
 
     def step_group(self, optimizer, group):
+        if group is optimizer.param_groups[0]:       # a step begins: every group's
+            for other in optimizer.param_groups[1:]:  # arrays are checked before
+                self._plan(optimizer, other)          # any group is updated
         plan = self._plan(optimizer, group)
-        if plan is not None:
-            plan.step(group)
+        if plan is None:
+            for p in group["params"]:
+                optimizer.update(p, group, optimizer.state.setdefault(p, {}))
             return
-        for p in group["params"]:
-            optimizer.update(p, group, optimizer.state.setdefault(p, {}))
+        if self.threads > 1 and self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads - 1,
+                                            thread_name_prefix="mlpbook-flat")
+        plan.step(group, self._pool)
 
     def zero_grad_group(self, optimizer, group):
         "One `fill` per flat group; the per-parameter loop otherwise."
-        plan = self.plans.get(id(group))
-        if plan is not None and plan.params == group["params"]:
-            plan.arena.sync()
-            plan.flat.grad.fill(0)
-        else:
+        plan = self._plan(optimizer, group)
+        if plan is None:
             for p in group["params"]:
                 p.zero_grad()
+        else:
+            plan.flat.grad.fill(0)
 
 
 def use_flat_step(optimizer, threads=1):
     """Make `optimizer.step()` and `zero_grad()` take the flat path from now on, for
-    this optimizer only, with `threads` threads (`None`: every core): sets its
-    `group_stepper` to a `FlatStepper` and returns the optimizer. Undo with
+    this optimizer only: sets its `group_stepper` (the seam of chapter 4's Optimizer)
+    to a `FlatStepper(threads)` (see there for `threads`) and returns the optimizer.
+    Undo with
     `optimizer.group_stepper = None`. The parameters must have been moved into arenas
     by `flatten_parameters` for the path to be flat; others take the usual loop."""
-    threads = os.cpu_count() if threads is None else int(threads)
+    if not isinstance(optimizer, optim.Optimizer):
+        raise TypeError("use_flat_step: expected an mlpbook optimizer (SGD, Adam, "
+                        f"...), got {type(optimizer).__name__}")
     optimizer.group_stepper = FlatStepper(threads)
     return optimizer
-
 
 # %% ../nbs/08_performance.ipynb #e837097e
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's mallopt parameter codes
@@ -431,15 +511,19 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's mallopt parameter c
 
 def retain_freed_memory(threshold=32 * 2**20):
     """Make glibc's malloc keep freed memory for reuse: blocks below `threshold` bytes
-    (at most 32 MiB, glibc's limit) come from the heap instead of fresh pages, and
-    the heap returns memory to the system only when more than 2 * threshold bytes
-    at its top are free. Process-wide and lasting. Returns True if applied, False
-    where the C library is not glibc or refuses the values (nothing changes)."""
+    come from the heap instead of fresh pages, and the heap returns memory to the
+    system only when more than 2 * threshold bytes at its top are free.
+
+    `threshold`: an integer from 128 KiB (glibc's default, which changes nothing) to
+    32 MiB (the largest glibc accepts on 64-bit systems). Process-wide and lasting.
+    Returns True if applied, False where the C library is not glibc or refuses the
+    value (then nothing changed)."""
+    threshold = checks.integer(threshold, "threshold", "retain_freed_memory",
+                               low=128 * 2**10, high=32 * 2**20)
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c")).mallopt
     except (OSError, AttributeError, TypeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, int(threshold))
-                and mallopt(_M_TRIM_THRESHOLD, 2 * int(threshold)))
-
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold)        # the one that can refuse
+                and mallopt(_M_TRIM_THRESHOLD, 2 * threshold))

@@ -10,63 +10,49 @@ from collections import namedtuple
 
 import numpy as np
 
-from .init import as_generator
-from .layers import Module, Parameter, _check_size
+from . import checks
+from .layers import Module, Parameter
 
 
-def _check_width(label, value):
-    "A width (or a width scale) must be a finite positive number."
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{label} must be a positive number, got {value!r}")
-    if not 0 < value < np.inf:
-        raise ValueError(f"{label} must be a finite positive number, got {value}")
-
-
-def _check_data(owner, X):
-    "X must be a non-empty 2-D array of finite real numbers; returned as float64."
-    X = np.asarray(X)
-    if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer)
-                               or np.issubdtype(X.dtype, np.floating)):
-        raise TypeError(f"{owner}: X must hold real numbers, got dtype {X.dtype}")
+def _data(X, owner):
+    """X as a non-empty (N, d) float64 array of finite real numbers, or an error
+    naming `owner` (k-means, ridge and init_from_data take data, not a batch)."""
+    X = checks.floats(X, "X", owner, np.float64)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{owner}: X must have shape (N, d) with N >= 1, got "
                          f"{X.shape}; for one feature use X.reshape(-1, 1)")
-    X = X.astype(np.float64, copy=False)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{owner}: X contains NaN or inf; drop or impute those "
-                         "rows first")
-    return X
-
+    return checks.finite(X, "X", owner, "; drop or impute those rows first")
 
 # %% ../nbs/07_rbf.ipynb #4f1253fa
-def _gaussian(u):
-    return np.exp(-0.5 * u)
+def _gaussian(omega):
+    return np.exp(-0.5 * omega)
 
 
-def _gaussian_slope(u, phi):
+def _gaussian_slope(omega, phi):
     return -0.5 * phi
 
 
-def _inverse_multiquadric(u):
-    return 1 / np.sqrt(1 + u)
+def _inverse_multiquadric(omega):
+    return 1 / np.sqrt(1 + omega)
 
 
-def _inverse_multiquadric_slope(u, phi):
+def _inverse_multiquadric_slope(omega, phi):
     return -0.5 * phi ** 3
 
 
-BASES = {  # name -> (f(u), f'(u) given u and f(u)), u = ||x - c||^2 / sigma^2
+# name -> (f(omega), f'(omega) given omega and f(omega)), omega = ||x - c||^2 / sigma^2
+BASES = {
     "gaussian": (_gaussian, _gaussian_slope),
     "inverse_multiquadric": (_inverse_multiquadric, _inverse_multiquadric_slope),
 }
 
 # %% ../nbs/07_rbf.ipynb #4eacd507
 def sq_dists_direct(X, C):
-    """Squared Euclidean distances by broadcasting:
-    D[n, j] = sum_k (X[n, k] - C[j, k])**2.
+    """Squared Euclidean distances by broadcasting, the definition itself.
 
-    X (N, d), C (M, d) -> D (N, M). Exact up to rounding, but builds an (N, M, d)
-    temporary: memory and time grow with d, and it does not use BLAS.
+    X (N, d), C (M, d) -> (N, M), entry [n, j] = ||x_n - c_j||^2. Exact up to
+    rounding, but builds an (N, M, d) temporary: memory and time grow with d, and it
+    does not use BLAS.
     """
     diff = X[:, None, :] - C[None, :, :]
     return np.einsum("nmk,nmk->nm", diff, diff)
@@ -75,9 +61,10 @@ def sq_dists_direct(X, C):
 def sq_dists(X, C, out=None):
     """Squared Euclidean distances by the GEMM identity, clamped at 0.
 
-    D = ||x||^2 - 2 X C^T + ||c||^2, with X (N, d), C (M, d) -> D (N, M) in X's dtype.
-    One matrix product does the work. Rounding can make an entry slightly negative when
-    x and c nearly coincide far from the origin (cancellation), so D is clamped at 0.
+    X (N, d), C (M, d) -> (N, M) in X's dtype, equal to `sq_dists_direct(X, C)` up to
+    rounding: the identity of "Squared distances: one matrix product" does the work in
+    one matrix product. Rounding can make an entry slightly negative when x and c
+    nearly coincide far from the origin (cancellation); no entry may be negative.
     """
     D = np.matmul(X, C.T, out=out)
     D *= -2
@@ -94,8 +81,8 @@ class RBF(Module):
     in_features, out_features : int
         Input size d and number of centres M.
     basis : "gaussian" (default) or "inverse_multiquadric"
-        f(u) = exp(-u/2), i.e. exp(-||x - c||^2 / (2 sigma^2));
-        or f(u) = (1 + u)^(-1/2).
+        f(omega) = exp(-omega/2), i.e. exp(-||x - c||^2 / (2 sigma^2));
+        or f(omega) = (1 + omega)^(-1/2).
     width : float
         Initial sigma of every unit.
     rng : np.random.Generator, int or None
@@ -110,70 +97,67 @@ class RBF(Module):
 
     def __init__(self, in_features, out_features, basis="gaussian", width=1.0,
                  rng=None, dtype=np.float32):
-        in_features = _check_size("RBF", "in_features", in_features)
-        out_features = _check_size("RBF", "out_features", out_features)
-        if basis not in BASES:
-            raise ValueError(f"RBF: unknown basis {basis!r}; "
-                             f"choose from {sorted(BASES)}")
-        _check_width("RBF: width", width)
-        dtype = np.dtype(dtype)
-        if not np.issubdtype(dtype, np.floating):
-            raise TypeError(f"RBF dtype must be a floating type, got {dtype}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        self.basis = basis
-        rng = as_generator(rng)
+        self.in_features = checks.integer(in_features, "in_features", "RBF", low=1)
+        self.out_features = checks.integer(out_features, "out_features", "RBF", low=1)
+        self.basis = checks.one_of(basis, "basis", "RBF", tuple(BASES))
+        width = checks.number(width, "width", "RBF", low=0, low_open=True)
+        dtype = checks.float_dtype(dtype, "RBF")
+        rng = checks.generator(rng, "RBF")
         C = rng.standard_normal((self.out_features, self.in_features))
         self.C = Parameter(C.astype(dtype))
-        log_width = np.full(self.out_features, np.log(width), dtype=dtype)
-        self.log_sigma = Parameter(log_width)
+        self.log_sigma = Parameter(np.full(self.out_features, np.log(width), dtype))
         self._cache = None
 
     def forward(self, x):
-        """x (N, d) -> phi (N, M): D = sq_dists(x, C) (N, M), u = D / sigma^2 with
-        sigma = exp(log_sigma) (M,), phi = f(u) for the layer's basis f."""
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"{self!r}: expected input of shape "
-                             f"(N, {self.in_features}), "
-                             f"got {x.shape}")
-        if not (np.issubdtype(x.dtype, np.integer)
-                or np.issubdtype(x.dtype, np.floating)):
-            raise TypeError(f"{self!r}: input must hold real numbers, "
-                            f"got dtype {x.dtype}")
-        dtype = self.C.data.dtype
-        if x.dtype != dtype:
-            x = x.astype(dtype)
+        """Return phi, shape (N, out_features), for a batch x of shape (N, in_features):
+        eq. (eq-rbf-forward) with the layer's basis f (BASES[self.basis][0]), the
+        squared distances from `sq_dists`.
+
+        The contract: check and cast x with `self._input(x)` (an (N, in_features)
+        array of real numbers, in the layer's dtype `self.C.data.dtype`), and keep in
+        `self._cache` what backward needs: (x, omega = the squared distances divided
+        by sigma^2, phi, 1 / sigma^2)."""
+        x = self._input(x)
         inv_var = np.exp(-2 * self.log_sigma.data)          # 1 / sigma^2, (M,)
-        u = sq_dists(x, self.C.data)                        # (N, M)
-        u *= inv_var
-        phi = BASES[self.basis][0](u)
-        self._cache = (x, u, phi, inv_var)
+        omega = sq_dists(x, self.C.data) * inv_var          # (N, M)
+        phi = BASES[self.basis][0](omega)
+        self._cache = (x, omega, phi, inv_var)
         return phi
 
     can_skip_input_grad = True
 
     def backward(self, grad_out, input_grad=True):
-        """grad_out G (N, M) -> grad_in (N, d); adds to C.grad (M, d) and
-        log_sigma.grad (M,).
+        """Given grad_out = dL/dphi of shape (N, M), add dL/dC (M, d) to C.grad and
+        dL/dlog_sigma (M,) to log_sigma.grad, and return dL/dx, shape (N, d): eqs.
+        (eq-rbf-dlogsigma), (eq-rbf-dx) and (eq-rbf-dc), with f' from BASES.
 
-        H = G * f'(u) (N, M) and E = H / sigma^2 (N, M), then
-        dL/dlog_sigma = -2 sum_n H * u (M,),
-        dL/dC = 2 (E^T 1 * C - E^T x) (M, d),  dL/dx = 2 (E 1 * x - E C) (N, d).
-        """
-        cache = self._saved("_cache")        # one backward per forward, as Dense
-        x, u, phi, inv_var = cache
-        G = np.asarray(grad_out, dtype=phi.dtype)
-        if G.shape != phi.shape:
-            self._cache = cache                 # keep it for a corrected call
-            raise ValueError(f"{self!r}: expected grad_out of shape {phi.shape}, "
-                             f"got {G.shape}")
-        H = G * BASES[self.basis][1](u, phi)                 # dL/du
-        self.log_sigma.grad += -2 * np.einsum("nm,nm->m", H, u)
-        E = H * inv_var                                       # dL/dD
-        self.C.grad += 2 * (E.sum(axis=0)[:, None] * self.C.data - E.T @ x)
+        The contract: take the cache with `self._saved("_cache")` (one backward per
+        forward) and check grad_out with `self._grad_out(grad_out, cache)`. Gradients
+        accumulate (+=). With input_grad=False, return None."""
+        cache = self._saved("_cache")
+        G = self._grad_out(grad_out, cache)
+        x, omega, phi, inv_var = cache
+        d_omega = G * BASES[self.basis][1](omega, phi)       # dL/d omega, (N, M)
+        self.log_sigma.grad += -2 * np.einsum("nm,nm->m", d_omega, omega)
+        d_sq = d_omega * inv_var                             # dL/d delta^2, (N, M)
+        self.C.grad += 2 * (d_sq.sum(axis=0)[:, None] * self.C.data - d_sq.T @ x)
         if not input_grad:
             return None
-        return 2 * (E.sum(axis=1)[:, None] * x - E @ self.C.data)
+        return 2 * (d_sq.sum(axis=1)[:, None] * x - d_sq @ self.C.data)
+
+    # --- the checks forward and backward call, one line each -------------------
+    def _input(self, x):
+        "x as an (N, in_features) array in the layer's dtype, or an error naming it."
+        x = checks.floats(x, "input", self, self.C.data.dtype)
+        return checks.shape(x, (None, self.in_features), "input", self)
+
+    def _grad_out(self, grad_out, cache):
+        "grad_out checked against phi's shape; on an error the cache stays for a retry."
+        try:
+            return checks.grad_out(grad_out, cache[2].shape, repr(self), cache[2].dtype)
+        except (TypeError, ValueError):
+            self._cache = cache
+            raise
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features,
@@ -188,18 +172,16 @@ class RBF(Module):
 
         method: "kmeans" (k-means++ seeding, then Lloyd iterations), "kmeans++" (seeding
         only) or "random" (M distinct training points). Widths: `width_scale` times each
-        centre's distance to its nearest other centre (`widths_from_centers`).
+        centre's distance to its nearest other centre (`widths_from_centers`). Every
+        argument is checked before the layer changes.
         """
         owner = f"{type(self).__name__}.init_from_data"
-        X = _check_data(owner, X)
-        if X.shape[1] != self.in_features:
-            raise ValueError(f"{owner}: expected X of shape "
-                             f"(N, {self.in_features}), got {X.shape}")
-        _check_width(f"{owner}: width_scale", width_scale)
-        if method not in ("kmeans", "kmeans++", "random"):
-            raise ValueError(f"{owner}: unknown method {method!r}; "
-                             "choose 'kmeans', 'kmeans++' or 'random'")
-        rng = as_generator(rng)
+        X = checks.shape(_data(X, owner), (None, self.in_features), "X", owner)
+        width_scale = checks.number(width_scale, "width_scale", owner, low=0,
+                                    low_open=True)
+        checks.one_of(method, "method", owner, ("kmeans", "kmeans++", "random"))
+        n_iter = checks.integer(n_iter, "n_iter", owner, low=1)
+        rng = checks.generator(rng, owner)
         M = self.out_features
         if M > len(X):
             raise ValueError(f"{owner}: {M} centres need at least {M} points, "
@@ -208,7 +190,7 @@ class RBF(Module):
             C = kmeans(X, M, n_iter=n_iter, rng=rng).centers
         elif method == "kmeans++":
             C = kmeans_plusplus(X, M, rng=rng)
-        elif method == "random":
+        else:
             C = X[rng.choice(len(X), M, replace=False)]
         sigma = width_scale * widths_from_centers(C)
         self.C.data[...] = C
@@ -217,17 +199,16 @@ class RBF(Module):
 
 # %% ../nbs/07_rbf.ipynb #534b1295
 def kmeans_plusplus(X, k, rng=None):
-    """k-means++ seeding: k rows of X (N, d) -> centres (k, d).
+    """k-means++ seeding: k distinct rows of X (N, d) -> centres (k, d), 1 <= k <= N.
 
-    The first centre is a uniformly random point; each next one is point n with
-    probability D(n)^2 / sum D^2, D(n) = distance from x_n to the nearest centre so far.
+    The first centre is a uniformly random point; each next one is drawn among the
+    points with probability proportional to the squared distance to the nearest
+    centre chosen so far ("Placing the centres: k-means"). rng: a Generator or a seed.
     """
-    X = _check_data("kmeans_plusplus", X)
-    rng = as_generator(rng)
+    X = _data(X, "kmeans_plusplus")
+    k = checks.integer(k, "k", "kmeans_plusplus", low=1, high=len(X))
+    rng = checks.generator(rng, "kmeans_plusplus")
     n = len(X)
-    k = _check_size("kmeans_plusplus", "k", k)
-    if k > n:
-        raise ValueError(f"kmeans_plusplus: need 1 <= k <= N = {n}, got k={k}")
     idx = [int(rng.integers(n))]
     d2 = sq_dists(X, X[idx])[:, 0]
     for _ in range(1, k):
@@ -249,28 +230,25 @@ KMeansResult = namedtuple("KMeansResult",
 
 
 def kmeans(X, k, n_iter=100, rng=None, init=None):
-    """Lloyd's k-means on X (N, d): k centres minimising the sum of squared distances.
+    """Lloyd's k-means on X (N, d): k centres (1 <= k <= N) that lower the inertia,
+    the sum over the points of the squared distance to the nearest centre.
 
-    Starts from `init` (k, d) or k-means++ seeding; then repeats: assign every point
-    to its nearest centre (labels (N,)), move each centre to the mean of its points.
-    Empty-cluster rule: a centre that lost all its points jumps to the point farthest
-    from its own centre (the worst-served one), so k clusters are always non-empty.
-    Stops when no label changes or after n_iter iterations. Returns KMeansResult:
-    centers (k, d), labels (N,) and inertia (sum of squared distances) of those
-    centres, n_iter, and the history of the inertia after each assignment step (it
-    never increases). If n_iter stops it, a last assignment step computes the labels
-    of the final centres; then a cluster may be empty.
+    Starts from `init` (k, d) or k-means++ seeding. Each iteration assigns every
+    point to its nearest centre and moves each centre to the mean of its points
+    ("Placing the centres: k-means"); a centre left without points takes the point
+    farthest from its own centre, from a cluster that keeps one (so no cluster is
+    empty). Stops when no label changes, or after n_iter iterations. Returns
+    KMeansResult: centers (k, d), labels (N,) of the nearest centre, inertia of those
+    centres, n_iter, and history, the inertia after each assignment (never rising).
     """
-    X = _check_data("kmeans", X)
-    rng = as_generator(rng)
-    k = _check_size("kmeans", "k", k)
-    n_iter = _check_size("kmeans", "n_iter", n_iter)
-    C = kmeans_plusplus(X, k, rng) if init is None else np.array(init, dtype=np.float64)
-    if C.shape != (k, X.shape[1]):
-        raise ValueError(f"kmeans: init has shape {C.shape}, "
-                         f"expected {(k, X.shape[1])}")
-    if not np.isfinite(C).all():
-        raise ValueError("kmeans: init contains NaN or inf")
+    X = _data(X, "kmeans")
+    k = checks.integer(k, "k", "kmeans", low=1)
+    if k > len(X):
+        raise ValueError(f"kmeans: k={k} clusters need at least {k} points, X has "
+                         f"{len(X)}; use k <= {len(X)}")
+    n_iter = checks.integer(n_iter, "n_iter", "kmeans", low=1)
+    rng = checks.generator(rng, "kmeans")
+    C = kmeans_plusplus(X, k, rng) if init is None else _centres(init, k, X.shape[1])
     labels, history = None, []
     for it in range(1, n_iter + 1):
         D = sq_dists(X, C)
@@ -296,13 +274,22 @@ def kmeans(X, k, n_iter=100, rng=None, init=None):
     return KMeansResult(C, labels, history[-1], it, history)
 
 
+def _centres(init, k, d):
+    "kmeans' `init` as a (k, d) float64 array of finite numbers (a copy)."
+    C = checks.floats(init, "init", "kmeans", np.float64).copy()
+    checks.shape(C, (k, d), "init", "kmeans")
+    return checks.finite(C, "init", "kmeans")
+
+
 def widths_from_centers(C, min_width=1e-3):
     """sigma_j = distance from centre j (C (M, d)) to its nearest other centre, (M,).
 
     A lone centre (M = 1) gets width 1; distances below `min_width` (duplicate centres)
     are raised to it.
     """
-    C = np.asarray(C, dtype=np.float64)
+    C = _data(C, "widths_from_centers")
+    min_width = checks.number(min_width, "min_width", "widths_from_centers", low=0,
+                              low_open=True)
     if len(C) == 1:
         return np.ones(1)
     D = sq_dists(C, C)
@@ -311,22 +298,19 @@ def widths_from_centers(C, min_width=1e-3):
 
 # %% ../nbs/07_rbf.ipynb #cc9d88fb
 def ridge(Phi, Y, alpha=0.0):
-    """Least squares output weights: minimise ||Phi W + b - Y||^2 + alpha ||W||^2.
+    """Least-squares output weights with a ridge penalty lambda = `alpha` >= 0 (the
+    name scikit-learn uses): minimise ||Phi W + 1 b - Y||^2 + alpha ||W||^2.
 
-    Phi (N, M), Y (N, K) or (N,) -> W (M, K), b (K,) in float64. The bias is not
-    penalised: centring Phi and Y removes it, then W solves
-    (Phic^T Phic + alpha I) W = Phic^T Yc (alpha > 0) or, for alpha = 0, the
-    minimum-norm least-squares problem via lstsq; finally b = mean(Y) - mean(Phi) W.
+    Phi (N, M), Y (N, K) or (N,) -> W (M, K), b (K,) in float64, eq. (eq-rbf-ridge):
+    the bias is not penalised. With alpha = 0 the minimum-norm least-squares solution.
     """
-    Phi = _check_data("ridge: Phi", Phi)
-    Y = np.asarray(Y, dtype=np.float64)
+    Phi = _data(Phi, "ridge: Phi")
+    Y = checks.floats(Y, "Y", "ridge", np.float64)
     if Y.ndim not in (1, 2) or len(Y) != len(Phi):
         raise ValueError(f"ridge: Y must have shape ({len(Phi)},) or ({len(Phi)}, K) "
                          f"to match Phi {Phi.shape}, got {Y.shape}")
-    if not np.isfinite(Y).all():
-        raise ValueError("ridge: Y contains NaN or inf; drop or impute those rows")
-    if isinstance(alpha, bool) or not np.isscalar(alpha) or not 0 <= alpha < np.inf:
-        raise ValueError(f"ridge: alpha must be a finite number >= 0, got {alpha!r}")
+    checks.finite(Y, "Y", "ridge", "; drop or impute those rows")
+    alpha = checks.number(alpha, "alpha", "ridge", low=0)
     Y2 = Y[:, None] if Y.ndim == 1 else Y
     mp, my = Phi.mean(axis=0), Y2.mean(axis=0)
     P, T = Phi - mp, Y2 - my

@@ -38,9 +38,11 @@ class Dropout(Module):
     identity.
 
     Dropout(p=0.5, inplace=False, *, rng=None, generator=None): p and inplace may be
-    positional, as in torch; rng (the book's name) or generator (torch's) is an
-    np.random.Generator or int seed for the masks, kept as `self.rng`, and is
-    keyword-only. inplace=True writes the output into a float input array.
+    positional, as in torch; rng is an np.random.Generator or int seed for the masks,
+    kept as `self.rng`, and is keyword-only; generator= is accepted in its place (the
+    name torch's DataLoader uses; torch.nn.Dropout has no such argument and draws
+    from torch's global generator). inplace=True writes the output into a float
+    input array.
     Any shape -> same shape and floating-point dtype (integers become float64).
     """
 
@@ -53,10 +55,11 @@ class Dropout(Module):
     def forward(self, x):
         """x: an array of any shape (floats keep their dtype, integers become
         float64). In training mode with p > 0, drop each entry independently with
-        probability p and scale the survivors by 1 / (1 - p), eq. (eq-dropout), with
-        a new mask drawn from self.rng at every call (p = 1 drops all), and keep that
-        scaled mask, an array of x's shape and dtype, in self._mask for backward; in
-        evaluation mode, or with p = 0, return x itself and keep a mask of ones.
+        probability p and scale the survivors by 1 / (1 - p) (the forward formula of
+        the section "Dropout"), with a new mask drawn from self.rng at every call
+        (p = 1 drops all), and keep that scaled mask, an array of x's shape and dtype,
+        in self._mask for backward; in evaluation mode, or with p = 0, return x itself
+        and keep a mask of ones.
         Returns an array of x's shape and dtype (written into x when self.inplace)."""
         x = checks.floats(x, "input", self)
         if not self.training or self.p == 0.0:
@@ -69,9 +72,9 @@ class Dropout(Module):
         return x * self._mask
 
     def backward(self, grad_out):
-        """grad_out: dL/dy, of the shape of the last forward's x. Returns dL/dx by eq.
-        (eq-dropout-backward): the gradient through the same mask as that forward,
-        as a new array. Take the mask with
+        """grad_out: dL/dy, of the shape of the last forward's x. Returns dL/dx (the
+        backward formula of the section "Dropout"): the gradient through the same mask
+        as that forward, as a new array. Take the mask with
         `mask, grad_out = _cached(self, "_mask", grad_out)`: it checks grad_out's
         shape and allows one backward per forward (RuntimeError for a second)."""
         mask, grad_out = _cached(self, "_mask", grad_out)

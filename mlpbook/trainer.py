@@ -403,9 +403,11 @@ class Trainer(_FitFrame):
         from an earlier batch. Between the backward pass and the update it calls
         `self._call("after_backward")` (gradients exist, weights unchanged) and then
         `self._check_step()` (which stops on a non-finite loss), in that order, so
-        neither a callback nor the guard sees changed weights. The input's own gradient
-        is never needed: `self._backward_kw` holds the keyword that lets the model skip
-        it ({} or {"input_grad": False}); passing it to backward is optional. This is
+        neither a callback nor the guard sees changed weights, and a callback may
+        skip a bad batch (CancelBatchException) before the guard stops the fit.
+        The input's own gradient is never needed: `self._backward_kw` holds the
+        keyword that lets the model skip it ({} or {"input_grad": False}); passing
+        it to backward is optional. This is
         the body of the batch loop of the plain `train` at the top of this page.
         """
         self.pred = self.model(self.xb)

@@ -29,7 +29,7 @@ INTRO_TAG = "workbook-intro"
 WIDTH = 88
 INTRO = """\
 **Workbook edition.** In this copy of the chapter the central code is yours to
-write: {names} raise `NotImplementedError` with what to compute. Run the
+write: {names} {verb} `NotImplementedError` with what to compute. Run the
 notebook from the top; the first check that calls an unwritten function stops
 with its message. Write the body (the docstring says what to compute, with
 shapes), run that cell again and the cells after it: the chapter's own checks
@@ -198,7 +198,7 @@ def make(nb):
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
         intro = {"cell_type": "markdown", "id": "workbook-intro", "metadata": {"tags": [INTRO_TAG]}, "source": []}
-        set_source(intro, INTRO.format(names=listed))
+        set_source(intro, INTRO.format(names=listed, verb="raises" if len(names) == 1 else "raise"))
         first = 1 if nb["cells"] and nb["cells"][0].get("cell_type") == "markdown" else 0
         nb["cells"].insert(first, intro)
     return nb

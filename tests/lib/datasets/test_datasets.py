@@ -298,7 +298,7 @@ def test_auto_mpg_missing_values_and_one_hot(cars_isolated):
     X, y, _ = load_auto_mpg(root=cars_isolated / "root", sha256=SMALL_SHA, download=False,
                             missing="keep", dtype=np.float64)
     assert len(y) == 5 and np.isnan(X[:, 2]).sum() == 1 and np.isnan(X[2, 2]) and X.dtype == np.float64
-    with pytest.raises(ValueError, match="missing must be 'drop' or 'keep'"):
+    with pytest.raises(ValueError, match="load_auto_mpg: missing must be one of 'drop', 'keep'; got"):
         load_auto_mpg(root=cars_isolated / "root", missing="mean")
 
 

@@ -134,7 +134,7 @@ def test_scale_pixels_matches_prepare_and_checks_shapes():
     assert scaled.dtype == np.float32
     with pytest.raises(ValueError, match=r"ScalePixels: expected images of shape \(N, 28, 28\)"):
         ScalePixels(0.3, 0.4)(np.zeros((2, 27, 27)))
-    with pytest.raises(ValueError, match="positive std"):
+    with pytest.raises(ValueError, match=r"ScalePixels: std must be a finite number in \(0, inf\), got 0.0"):
         ScalePixels(0.3, 0.0)
 
 
