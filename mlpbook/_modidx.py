@@ -119,6 +119,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'mlpbook.callbacks._count': ('callbacks.html#_count', 'mlpbook/callbacks.py'),
                                    'mlpbook.callbacks._file_path': ('callbacks.html#_file_path', 'mlpbook/callbacks.py'),
                                    'mlpbook.callbacks._format_logs': ('callbacks.html#_format_logs', 'mlpbook/callbacks.py'),
+                                   'mlpbook.callbacks._in_jupyter': ('callbacks.html#_in_jupyter', 'mlpbook/callbacks.py'),
                                    'mlpbook.callbacks._key': ('callbacks.html#_key', 'mlpbook/callbacks.py'),
                                    'mlpbook.callbacks._logged': ('callbacks.html#_logged', 'mlpbook/callbacks.py'),
                                    'mlpbook.callbacks._make_bar': ('callbacks.html#_make_bar', 'mlpbook/callbacks.py'),

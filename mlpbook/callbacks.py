@@ -248,13 +248,20 @@ def _format_logs(logs, width=88, first=""):
                                    break_long_words=False))
 
 
+def _in_jupyter():
+    "True inside a running Jupyter kernel (not merely where ipykernel was imported)."
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 def _make_bar(total, desc, file, width):
     """A tqdm bar where a bar can redraw itself: a notebook widget (Jupyter with
     ipywidgets) or a terminal. Elsewhere (a log file, a notebook cell without
     ipywidgets, a web page) None: carriage returns cannot redraw a bar there, and the
     epoch's logs are printed as one line instead."""
     try:
-        if "ipykernel" in sys.modules:
+        if _in_jupyter():
             import ipywidgets  # noqa: F401  (tqdm.notebook needs it)
             from tqdm.notebook import tqdm
         else:
