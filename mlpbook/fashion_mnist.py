@@ -543,7 +543,7 @@ def predict_main(argv=None):
     try:
         images, names = load_images(args.images, invert=args.invert)
     except ValueError as err:
-        parser.error(str(err))
+        _fail(parser, err)
     try:
         model, class_names = load_model(args.model)
     except (OSError, ValueError) as err:

@@ -110,8 +110,8 @@ class RBF(Module):
 
     def forward(self, x):
         """Return phi, shape (N, out_features), for a batch x of shape (N, in_features):
-        eq. (eq-rbf-forward) with the layer's basis f (BASES[self.basis][0]), the
-        squared distances from `sq_dists`.
+        the forward equations of "The layer, forward and backward", with the layer's
+        basis f (BASES[self.basis][0]) and the squared distances from `sq_dists`.
 
         The contract: check and cast x with `self._input(x)` (an (N, in_features)
         array of real numbers, in the layer's dtype `self.C.data.dtype`), and keep in
@@ -128,8 +128,8 @@ class RBF(Module):
 
     def backward(self, grad_out, input_grad=True):
         """Given grad_out = dL/dphi of shape (N, M), add dL/dC (M, d) to C.grad and
-        dL/dlog_sigma (M,) to log_sigma.grad, and return dL/dx, shape (N, d): eqs.
-        (eq-rbf-dlogsigma), (eq-rbf-dx) and (eq-rbf-dc), with f' from BASES.
+        dL/dlog_sigma (M,) to log_sigma.grad, and return dL/dx, shape (N, d): the three
+        backward equations of "The layer, forward and backward", with f' from BASES.
 
         The contract: take the cache with `self._saved("_cache")` (one backward per
         forward) and check grad_out with `self._grad_out(grad_out, cache)`. Gradients
@@ -301,8 +301,9 @@ def ridge(Phi, Y, alpha=0.0):
     """Least-squares output weights with a ridge penalty lambda = `alpha` >= 0 (the
     name scikit-learn uses): minimise ||Phi W + 1 b - Y||^2 + alpha ||W||^2.
 
-    Phi (N, M), Y (N, K) or (N,) -> W (M, K), b (K,) in float64, eq. (eq-rbf-ridge):
-    the bias is not penalised. With alpha = 0 the minimum-norm least-squares solution.
+    Phi (N, M), Y (N, K) or (N,) -> W (M, K), b (K,) in float64, by the ridge equation
+    of "Two ways to train": the bias is not penalised (centre Phi and Y first). With
+    alpha = 0, the minimum-norm least-squares solution.
     """
     Phi = _data(Phi, "ridge: Phi")
     Y = checks.floats(Y, "Y", "ridge", np.float64)
