@@ -224,7 +224,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                 'mlpbook/diagnostics.py'),
                                      'mlpbook.diagnostics._batch': ('diagnostics.html#_batch', 'mlpbook/diagnostics.py'),
                                      'mlpbook.diagnostics._entry': ('diagnostics.html#_entry', 'mlpbook/diagnostics.py'),
-                                     'mlpbook.diagnostics._named_modules': ('diagnostics.html#_named_modules', 'mlpbook/diagnostics.py'),
                                      'mlpbook.diagnostics._names': ('diagnostics.html#_names', 'mlpbook/diagnostics.py'),
                                      'mlpbook.diagnostics._pair': ('diagnostics.html#_pair', 'mlpbook/diagnostics.py'),
                                      'mlpbook.diagnostics._plot_layers': ('diagnostics.html#_plot_layers', 'mlpbook/diagnostics.py'),
