@@ -51,6 +51,20 @@ def _file_path(value, owner):
     return os.fspath(value)
 
 
+def _writable_file(path, owner, example):
+    "`path` unchanged if its folder exists and is writable and it is not a folder."
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise FileNotFoundError(f"{owner}: cannot write {path!r}: the folder "
+                                f"{folder!r} does not exist or is not writable; "
+                                "create it first, e.g. os.makedirs(folder, "
+                                "exist_ok=True)")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{owner}: {path!r} is a folder; give a file path "
+                                f"such as {example!r}")
+    return path
+
+
 def _monitored(trainer, monitor, who):
     if monitor not in trainer.logs:
         raise KeyError(f"{who} monitors '{monitor}', but this epoch's logs have "
@@ -347,7 +361,8 @@ class CSVLogger(_PerRun, Callback):
     order = 40
 
     def __init__(self, path, append=False):
-        self.path = _file_path(path, "CSVLogger")
+        self.path = _writable_file(_file_path(path, "CSVLogger"), "CSVLogger",
+                                   "logs/run.csv")
         self.append = checks.flag(append, "append", "CSVLogger")
         self.reset()
 
@@ -436,17 +451,8 @@ class ModelCheckpoint(_PerRun, Callback):
         self._start_run(trainer)
 
     def _check_folder(self):
-        folder = os.path.dirname(self.path) or "."
-        if "{" in folder:               # a templated folder is known only later
-            return
-        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
-            raise FileNotFoundError(f"ModelCheckpoint: cannot write {self.path!r}: the "
-                                    f"folder {folder!r} does not exist or is not "
-                                    "writable; create it first, e.g. "
-                                    "os.makedirs(folder, exist_ok=True)")
-        if os.path.isdir(self.path):
-            raise IsADirectoryError(f"ModelCheckpoint: {self.path!r} is a folder; give "
-                                    "a file path such as 'ckpt/epoch{epoch}.npz'")
+        if "{" not in os.path.dirname(self.path):   # a templated folder is known later
+            _writable_file(self.path, "ModelCheckpoint", "ckpt/epoch{epoch}.npz")
 
     def after_epoch(self, trainer):
         if self.save_best_only:

@@ -149,11 +149,13 @@ def _generator(rng, generator, owner):
 
 
 def _batch_size(batch_size):
-    "A positive int; 2.7, '8' and True raise torch's ValueError (never rounded)."
+    """A positive int; 2.7, '8' and True raise torch's ValueError (never rounded),
+    followed by the type and repr of what was given (torch's shows "8" as 8)."""
     if isinstance(batch_size, (bool, np.bool_)) \
             or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
-        raise ValueError("batch_size should be a positive integer value, "
-                         f"but got batch_size={batch_size}")  # torch's message
+        raise ValueError("batch_size should be a positive integer value, "  # torch's
+                         f"but got batch_size={batch_size} "
+                         f"(type {type(batch_size).__name__}: {batch_size!r})")
     return int(batch_size)
 
 

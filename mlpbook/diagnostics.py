@@ -103,13 +103,6 @@ def register_forward_hook(module, hook):
     return HookHandle(module, wrapper, key)
 
 
-def _named_modules(module, prefix=""):
-    for name, child in module.named_children():
-        path = f"{prefix}{name}"
-        yield path, child
-        yield from _named_modules(child, path + ".")
-
-
 class ActivationStats(Callback):
     """Record statistics inside the network during training, every `every` training
     batches.
@@ -215,7 +208,7 @@ def _names(modules):
 
 def _watched(model, names):
     "[(name, module)] to watch: every activation, or the modules named (all must exist)"
-    found = list(_named_modules(model))
+    found = [(n, m) for n, m in model.named_modules() if n]    # "" is the model
     if names is None:
         found = [(n, m) for n, m in found if isinstance(m, ACTIVATIONS)]
         if not found:
