@@ -7,16 +7,17 @@ staged backward):
     [{"name": "...", "find": "<exact code>", "replace": "<another correct version>"}]
 
 For each, a copy of the notebook with `find` replaced (it must occur exactly once in the
-code cells) is executed in an empty folder, in quick mode, as the mutation tests run
-their mutants, and must run to the end: every check of the chapter, the hidden checks of
-its exercises included, accepts it. A check that fails here compares an operation order
-instead of a value at a tolerance.
+code cells) is executed in quick mode, as the mutation tests run their mutants
+(tests/helpers/nbfork.py: the cells before the change run once for the chapter, each copy
+goes on from there in a forked process), and must run to the end: every check of the
+chapter, the hidden checks of its exercises included, accepts it. A check that fails
+here compares an operation order instead of a value at a tolerance.
 
-Running every alternative of a chapter alone would execute the chapter once per
-alternative. Alternatives whose `find` strings do not overlap are written into one copy
-together (`rounds`): each is correct, so the copy must pass as each alone would. A round
-that fails is run again one alternative at a time, so a failure is still reported against
-the alternative that caused it. Two runs at a time.
+Running every alternative of a chapter alone would execute the rest of the chapter once
+per alternative. Alternatives whose `find` strings do not overlap are written into one
+copy together (`rounds`): each is correct, so the copy must pass as each alone would. A
+round that fails is run again one alternative at a time, so a failure is still reported
+against the alternative that caused it. Two chapters run at a time.
 """
 import concurrent.futures
 import copy
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+import nbfork
 import nbrun
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +102,7 @@ def rewrite_all(nb, alternatives):
 
 def check_alternative(nb, alternative):
     "Execute the rewritten chapter; raise AssertionError unless it runs to the end."
-    result = nbrun.execute(rewrite(nb, alternative))
+    result = nbfork.run_variants(nb, [rewrite(nb, alternative)])[0]
     report(alternative, result)
     return result
 
@@ -115,23 +117,30 @@ def _cases():
 CASES = list(_cases())
 
 
+def run_rounds(nb, groups):
+    "Every round of one chapter in one nbfork run; their results, in order."
+    return nbfork.run_variants(nb, [rewrite_all(nb, group) for group in groups])
+
+
 @pytest.fixture(scope="module")
 def alternative_results(request):
-    """The selected alternatives of each chapter, packed into rounds and submitted at once,
-    two runs at a time; maps (notebook, name) to (future of its round's run, the round)."""
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    """The selected alternatives of each chapter, packed into rounds; one nbfork run per
+    chapter, two chapters at a time, the largest first. Maps (notebook, name) to (the
+    future of its chapter's run, the index of its round, the round, the notebook)."""
     selected = {}
     for item in request.session.items:
         if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
             nb_path, a = item.callspec.params["notebook"], item.callspec.params["alternative"]
             selected.setdefault(nb_path, []).append(a)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     futures = {}
-    for nb_path, spec in selected.items():
+    for nb_path, spec in sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size):
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        for group in rounds(nb, spec):
-            future = pool.submit(nbrun.execute, rewrite_all(nb, group))
+        groups = rounds(nb, spec)
+        future = pool.submit(run_rounds, nb, groups)
+        for k, group in enumerate(groups):
             for a in group:
-                futures[(nb_path.name, a["name"])] = (future, group, nb)
+                futures[(nb_path.name, a["name"])] = (future, k, group, nb)
     yield futures
     pool.shutdown(cancel_futures=True)
 
@@ -148,13 +157,13 @@ def test_every_spec_names_a_notebook_and_applies_once():
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook,alternative", CASES)
 def test_correct_alternative_passes_the_chapter(notebook, alternative, alternative_results):
-    future, group, nb = alternative_results[(notebook.name, alternative["name"])]
-    result = future.result()
+    future, k, group, nb = alternative_results[(notebook.name, alternative["name"])]
+    result = future.result()[k]
     names = ", ".join(a["name"] for a in group)
     print(f"{notebook.name} / {alternative['name']}: ran in {result['seconds']} s "
           f"(in one copy with: {names})")
     if not result["ok"] and len(group) > 1:     # which of the round stopped it?
-        result = nbrun.execute(rewrite(nb, alternative))
+        result = nbfork.run_variants(nb, [rewrite(nb, alternative)])[0]
     report(alternative, result)
 
 
@@ -163,10 +172,9 @@ def test_correct_alternative_passes_the_chapter(notebook, alternative, alternati
 def test_harness_passes_correct_alternatives_of_a_synthetic_chapter():
     nb = json.loads(FIXTURE.read_text(encoding="utf-8"))
     spec = load_spec(FIXTURE_SPEC)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        runs = [pool.submit(check_alternative, nb, a) for a in spec]
-        for run in runs:
-            assert run.result()["ok"]
+    for a, result in zip(spec, nbfork.run_variants(nb, [rewrite(nb, a) for a in spec])):
+        report(a, result)
+        assert result["ok"]
 
 
 def test_harness_reports_a_wrong_alternative_and_bad_specs(tmp_path):

@@ -5,9 +5,14 @@ Each `tests/book/mutations/<notebook stem>.json` lists mutations of `nbs/<stem>.
     [{"name": "...", "find": "<exact code>", "replace": "<wrong code>", "expect": "<regex>"}]
 
 For each, a copy of the notebook with `find` replaced (it must occur exactly
-once in the code cells) is executed in an empty folder, and must stop at an
-error whose "<ExceptionName>: <message>" matches `expect`: a cell of the chapter
-notices the mistake and says what is wrong. Two mutants run at a time.
+once in the code cells) is executed, and must stop at an error whose
+"<ExceptionName>: <message>" matches `expect`: a cell of the chapter notices the
+mistake and says what is wrong.
+
+The mutants of a chapter run in one process (tests/helpers/nbfork.py): the chapter's
+cells before a mutant's change run once, and the mutant goes on from there in a forked
+copy of that process, in quick mode, as a fresh kernel would run it. Two chapters run
+at a time.
 """
 import concurrent.futures
 import json
@@ -16,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import nbfork
 import nbrun
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +46,10 @@ def mutate(nb, mutation):
     return nbrun.replace_once(nb, mutation, "mutation")
 
 
-def check_mutant(nb, mutation):
-    "Execute the mutant; raise AssertionError unless it fails with the expected message."
-    result = nbrun.execute(mutate(nb, mutation))
+def check_mutant(nb, mutation, result=None):
+    """Raise AssertionError unless the mutant (run now, or its `result` of
+    nbfork.run_variants) fails with the expected message."""
+    result = result or nbfork.run_variants(nb, [mutate(nb, mutation)])[0]
     name = mutation["name"]
     assert not result["ok"], f"mutation {name!r} ran without any error: no cell notices the mistake"
     message = f"{result['ename']}: {result['evalue']}"
@@ -62,16 +69,24 @@ def _cases():
 CASES = list(_cases())
 
 
+def run_chapter(nb_path, mutations):
+    "Every mutant of one chapter in one nbfork run; maps a mutant's name to its result."
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    results = nbfork.run_variants(nb, [mutate(nb, m) for m in mutations])
+    return {m["name"]: r for m, r in zip(mutations, results)}
+
+
 @pytest.fixture(scope="module")
 def mutant_results(request):
-    "Every selected mutant submitted at once, two at a time."
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-    futures = {}
+    "The selected mutants, grouped by chapter; two chapters at a time, the largest first."
+    selected = {}
     for item in request.session.items:
         if getattr(item, "originalname", "") == "test_mutant_fails_with_a_readable_message":
             nb_path, m = item.callspec.params["notebook"], item.callspec.params["mutation"]
-            nb = json.loads(nb_path.read_text(encoding="utf-8"))
-            futures[(nb_path.name, m["name"])] = pool.submit(nbrun.execute, mutate(nb, m))
+            selected.setdefault(nb_path, []).append(m)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    futures = {nb_path.name: pool.submit(run_chapter, nb_path, ms) for nb_path, ms in
+               sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size)}
     yield futures
     pool.shutdown(cancel_futures=True)
 
@@ -96,7 +111,7 @@ def test_every_spec_names_a_notebook():
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook,mutation", CASES)
 def test_mutant_fails_with_a_readable_message(notebook, mutation, mutant_results):
-    result = mutant_results[(notebook.name, mutation["name"])].result()
+    result = mutant_results[notebook.name].result()[mutation["name"]]
     print(f"{notebook.name} / {mutation['name']}: failed in cell {result.get('cell')} after {result['seconds']} s")
     assert not result["ok"], f"mutation {mutation['name']!r} of {notebook.name} ran without any error"
     message = f"{result['ename']}: {result['evalue']}"
@@ -109,12 +124,10 @@ def test_mutant_fails_with_a_readable_message(notebook, mutation, mutant_results
 
 def test_harness_on_a_synthetic_chapter():
     nb = json.loads(FIXTURE.read_text())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        clean = pool.submit(nbrun.execute, nb)
-        mutants = [pool.submit(check_mutant, nb, m) for m in load_spec(FIXTURE_SPEC)]
-        assert clean.result()["ok"], "the unmutated fixture must run"
-        for m in mutants:
-            m.result()
+    assert nbrun.execute(nb)["ok"], "the unmutated fixture must run"
+    spec = load_spec(FIXTURE_SPEC)
+    for m, result in zip(spec, nbfork.run_variants(nb, [mutate(nb, m) for m in spec])):
+        check_mutant(nb, m, result)
 
 
 def test_harness_rejects_bad_specs():
@@ -126,9 +139,8 @@ def test_harness_rejects_bad_specs():
     harmless = {"name": "harmless", "find": "eps = 1e-6", "replace": "eps = 2e-6", "expect": "x"}
     wrong = {"name": "wrong expect", "find": "return g * self.w", "replace": "return g",
              "expect": "Scale\\.forward"}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        runs = [pool.submit(check_mutant, nb, harmless), pool.submit(check_mutant, nb, wrong)]
+    results = nbfork.run_variants(nb, [mutate(nb, harmless), mutate(nb, wrong)])
     with pytest.raises(AssertionError, match="ran without any error"):             # a harmless change
-        runs[0].result()
+        check_mutant(nb, harmless, results[0])
     with pytest.raises(AssertionError, match="does not match"):                    # the wrong message
-        runs[1].result()
+        check_mutant(nb, wrong, results[1])

@@ -1,0 +1,82 @@
+"""The forking runner of the mutation and alternative tests (tests/helpers/nbfork.py) gives
+each variant what a fresh kernel would: the objects and the files of the cells before its
+change, nothing that another variant did, and its own first error."""
+import json
+from pathlib import Path
+
+import nbfork
+import nbrun
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny_chapter.ipynb"
+
+
+def notebook(*sources):
+    "A notebook of code cells (and one Markdown cell first, so indices are checked)."
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# A chapter"}]
+    cells += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+               "source": src} for src in sources]
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def variant(nb, index, source):
+    "A copy of `nb` with its code cell `index` (among the code cells) replaced."
+    changed = json.loads(json.dumps(nb))
+    [c for c in changed["cells"] if c["cell_type"] == "code"][index]["source"] = source
+    return changed
+
+
+def test_results_agree_with_a_fresh_kernel():
+    nb = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    spec = json.loads((ROOT / "tests" / "fixtures" / "mutations" / "tiny_chapter.json").read_text())
+    changed = [nbrun.replace_once(nb, m, "mutation") for m in spec]
+    forked = nbfork.run_variants(nb, changed)
+    for m, c, f in zip(spec, changed, forked):
+        fresh = nbrun.execute(c)
+        assert (f["ok"], f["cell"], f["ename"], f["evalue"]) == \
+            (fresh["ok"], fresh["cell"], fresh["ename"], fresh["evalue"]), m["name"]
+
+
+def test_a_variant_sees_earlier_state_and_files_but_no_other_variants_changes():
+    nb = notebook(
+        "import os, pathlib, tempfile\nstate = [1]\nd = tempfile.mkdtemp()\n"
+        "pathlib.Path(d, 'a.txt').write_text('one')\npathlib.Path('here.txt').write_text('one')",
+        "state.append(2)",
+        "assert state == [1, 2], state\n"
+        "assert pathlib.Path(d, 'a.txt').read_text() == 'one'\n"
+        "assert pathlib.Path('here.txt').read_text() == 'one'\n"
+        "assert sorted(os.listdir(d)) == ['a.txt'] and sorted(os.listdir('.')) == ['here.txt']")
+    meddler = ("state.append(2)\npathlib.Path(d, 'a.txt').write_text('two')\n"
+               "pathlib.Path(d, 'b.txt').write_text('new')\nos.remove('here.txt')\n"
+               "pathlib.Path(tempfile.mkdtemp(), 'c.txt').write_text('mine')")
+    wrong = "state.append(3)"
+    honest = "state.append(1 + 1)"
+    results = nbfork.run_variants(nb, [variant(nb, 1, meddler), variant(nb, 1, wrong),
+                                       variant(nb, 1, honest)])
+    assert not results[0]["ok"] and results[0]["ename"] == "AssertionError"
+    assert results[0]["cell"] == 3                      # nb["cells"] counts the Markdown cell
+    assert not results[1]["ok"] and results[1]["evalue"] == "[1, 3]"
+    assert results[2]["ok"], results[2]                  # the meddler's files were put back
+
+
+def test_a_variant_that_hangs_is_stopped_and_the_others_still_run():
+    nb = notebook("x = 1", "y = x + 1", "assert y == 2")
+    results = nbfork.run_variants(nb, [variant(nb, 1, "import time\ntime.sleep(60)"),
+                                       variant(nb, 1, "y = 2")], timeout=3)
+    assert not results[0]["ok"] and results[0]["ename"] == "RunnerError"
+    assert "timeout 3 s" in results[0]["evalue"]
+    assert results[1]["ok"]
+
+
+def test_an_original_that_fails_before_the_change_is_reported_for_the_variant():
+    nb = notebook("x = 1", "raise ValueError('the original is broken')", "y = 2")
+    results = nbfork.run_variants(nb, [variant(nb, 0, "x = 2"), variant(nb, 2, "y = 3")])
+    assert not results[0]["ok"] and results[0]["ename"] == "ValueError"   # its own run
+    assert results[1]["ename"] == "OriginalFailed"
+    assert "the original is broken" in results[1]["evalue"]
+
+
+def test_a_variant_with_a_syntax_error_fails_in_its_cell():
+    nb = notebook("x = 1", "y = x")
+    (result,) = nbfork.run_variants(nb, [variant(nb, 1, "y = (x")])
+    assert not result["ok"] and result["ename"] == "SyntaxError" and result["cell"] == 2
