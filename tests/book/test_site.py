@@ -3,7 +3,12 @@
 They need `_build/html` (made by `make book`, which `make test` runs first) and
 Chromium; each is skipped with a message saying which is missing. The site is
 served on 127.0.0.1 so that it is read as a reader's browser would read it.
+
+Each page is loaded once per kind of look (its DOM, its layout at each width, its
+figures' sizes); the loads are cached, and made two at a time before the first test
+(`pages_loaded`), each Chromium with a profile of its own.
 """
+import concurrent.futures
 import functools
 import html
 import http.server
@@ -80,13 +85,16 @@ def chromium(tmp_path_factory):
     exe = _chromium()
     if exe is None:
         pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=8000"]
+             "--no-first-run", "--virtual-time-budget=8000"]
+    profiles = threading.local()        # two Chromiums at once cannot share a profile
 
     def run(*args, width=1280):
-        res = subprocess.run(flags + [f"--window-size={width},900"] + list(args),
+        if not hasattr(profiles, "path"):
+            profiles.path = tmp_path_factory.mktemp("chromium-profile")
+        res = subprocess.run(flags + [f"--user-data-dir={profiles.path}", f"--window-size={width},900"]
+                             + list(args),
                              capture_output=True, text=True, timeout=120)
         assert res.returncode == 0, res.stderr[-2000:]
         return res.stdout
@@ -110,13 +118,13 @@ MATH_PAGES = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html
               "nbs/05e_regularization.html", "nbs/05f_batchnorm.html", "notation.html", "glossary.html"]
 
 
-def test_index_redirects_to_intro(site, chromium):
+def test_index_redirects_to_intro(site, chromium, pages_loaded):
     dom = _dom(chromium, f"{site}/index.html")
     assert "What you will learn" in dom and "Layers" in dom   # landed on the intro, chapters in the sidebar
 
 
 @pytest.mark.parametrize("page", sorted(set(CHAPTERS + MATH_PAGES + OTHER_PAGES)))
-def test_page_renders_math_and_no_raw_markup(site, chromium, page):
+def test_page_renders_math_and_no_raw_markup(site, chromium, page, pages_loaded):
     assert (SITE / page).exists(), f"{page} was not built"
     source = (SITE / page).read_text()
     dom = _dom(chromium, f"{site}/{page}")
@@ -142,7 +150,7 @@ def test_mathjax_served_locally():
 
 
 @pytest.mark.parametrize("page,count", FIGURES.items())
-def test_figures_present_and_non_empty(site, chromium, page, count):
+def test_figures_present_and_non_empty(site, chromium, page, count, pages_loaded):
     dom = _dom(chromium, f"{site}/{page}")
     images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
     assert len(images) >= count, f"{page}: expected at least {count} figures, found {images}"
@@ -194,7 +202,7 @@ def test_no_broken_internal_links(page):
 
 
 @pytest.mark.parametrize("page", [p for p in CHAPTERS if p != "nbs/00_api.html"])
-def test_every_chapter_has_exercises_with_hidden_solutions(site, chromium, page):
+def test_every_chapter_has_exercises_with_hidden_solutions(site, chromium, page, pages_loaded):
     "Solutions are <details class=\"solution\"> blocks (CONTRIBUTING.md, rule 3): closed, with a summary."
     source = (SITE / page).read_text()
     assert 'id="exercises"' in source, f"{page} has no Exercises section"
@@ -265,15 +273,21 @@ document.getElementById("f").addEventListener("load", function () {
 MIN_SCALE = 0.6
 
 
-@pytest.mark.parametrize("page", CHAPTERS)
-def test_figures_not_heavily_downscaled(site, chromium, page, tmp_path):
-    "Each figure is shown at >= 60% of its drawn width in a 1280-px window (text stays >= ~9 pt)."
+@functools.lru_cache(maxsize=None)
+def _figure_sizes(chromium, site, page):
+    "The DOM of MEASURE run on `page` in a 1280-px window."
     measure = SITE / f"__measure_{pathlib.Path(page).stem}.html"
     measure.write_text(MEASURE.replace("PAGE", page))
     try:
-        dom = chromium("--dump-dom", f"{site}/{measure.name}")
+        return chromium("--dump-dom", f"{site}/{measure.name}")
     finally:
         measure.unlink()
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_figures_not_heavily_downscaled(site, chromium, page, pages_loaded):
+    "Each figure is shown at >= 60% of its drawn width in a 1280-px window (text stays >= ~9 pt)."
+    dom = _figure_sizes(chromium, site, page)
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
     assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
     images = [i for i in json.loads(html.unescape(found.group(1))) if i["natural"] >= 200]
@@ -425,9 +439,26 @@ def _layout(chromium, site, page, width):
     return layout
 
 
+@pytest.fixture(scope="module")
+def pages_loaded(site, chromium):
+    """Every cached load of the tests below made before the first of them, two Chromiums
+    at a time. A load that fails here is left out of the cache, so its test loads the page
+    again and reports the failure itself."""
+    loads = [(_dom, (chromium, f"{site}/{page}"))
+             for page in ["index.html"] + sorted(set(CHAPTERS + MATH_PAGES + OTHER_PAGES))]
+    loads += [(_layout, (chromium, site, page, width)) for page in PAGES for width in WIDTHS]
+    loads += [(_figure_sizes, (chromium, site, page)) for page in CHAPTERS]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(load, *args) for load, args in loads]:
+            try:
+                future.result()
+            except Exception:        # noqa: BLE001 (reported by the test that needs the page)
+                pass
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page", PAGES)
-def test_code_lines_never_wrap_nor_get_cut_off(site, chromium, page, width):
+def test_code_lines_never_wrap_nor_get_cut_off(site, chromium, page, width, pages_loaded):
     """Every code line keeps its indentation and its tokens whole: a line of a code cell or
     an output is shown as one line (it fits the column or scrolls sideways), never wrapped
     onto the next, and what is wider than the column can be scrolled to."""
@@ -441,7 +472,7 @@ def test_code_lines_never_wrap_nor_get_cut_off(site, chromium, page, width):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page", PAGES)
-def test_display_math_is_never_cut_off(site, chromium, page, width):
+def test_display_math_is_never_cut_off(site, chromium, page, width, pages_loaded):
     "A display equation fits the column, or scrolls sideways with a scrollbar on screen."
     layout = _layout(chromium, site, page, width)
     bad = [f"equation {m['label'] or '(unnumbered)'} {m['tex']!r}: {m['cut']}"
@@ -464,7 +495,7 @@ def _png_text(path):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page", PAGES)
-def test_figure_text_at_least_9pt_as_shown(site, chromium, page, width):
+def test_figure_text_at_least_9pt_as_shown(site, chromium, page, width, pages_loaded):
     """The smallest text of each figure, as drawn (recorded in the PNG when the book is
     built), scaled by the size the page shows the image at: at least 9 pt on screen.
     A font of s pt drawn at d dpi is s*d/72 image px, shown at (shown/natural) CSS px per
@@ -492,7 +523,7 @@ def test_figure_text_at_least_9pt_as_shown(site, chromium, page, width):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_no_empty_code_cell_box(site, chromium, page):
+def test_no_empty_code_cell_box(site, chromium, page, pages_loaded):
     "A cell that held only nbdev directives (#| default_exp) leaves no empty grey box."
     layout = _layout(chromium, site, page, 1280)
     assert not layout["empty"], f"{page}: empty code cells: {layout['empty']}"
