@@ -15,6 +15,33 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
+# Modules whose tests wait for notebook runs (each defines start_runs(items)): their runs
+# are submitted when collection ends, to the pool of nbrun, and their tests go last, so
+# that the runs go on while every other test runs.
+NOTEBOOK_RUNS = ("test_alternatives.py", "test_mutations.py", "test_notebooks_standalone.py")
+
+
+def _runs_notebooks(item):
+    return item.path.name in NOTEBOOK_RUNS and item.path.parent.name == "book"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_runs_notebooks)          # stable: the order within each part is kept
+
+
+def pytest_collection_finish(session):
+    modules = []
+    for item in session.items:
+        if _runs_notebooks(item) and item.module not in modules:
+            modules.append(item.module)
+    for module in sorted(modules, key=lambda m: NOTEBOOK_RUNS[::-1].index(Path(m.__file__).name)):
+        module.start_runs(session.items)     # standalone first: its runs are the longest
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import nbrun
+    nbrun.shutdown_pool()
+
 
 @pytest.fixture
 def rng():

@@ -19,7 +19,6 @@ copy together (`rounds`): each is correct, so the copy must pass as each alone w
 round that fails is run again one alternative at a time, so a failure is still reported
 against the alternative that caused it. Two chapters run at a time.
 """
-import concurrent.futures
 import copy
 import json
 from pathlib import Path
@@ -122,27 +121,33 @@ def run_rounds(nb, groups):
     return nbfork.run_variants(nb, [rewrite_all(nb, group) for group in groups])
 
 
-@pytest.fixture(scope="module")
-def alternative_results(request):
-    """The selected alternatives of each chapter, packed into rounds; one nbfork run per
-    chapter, two chapters at a time, the largest first. Maps (notebook, name) to (the
-    future of its chapter's run, the index of its round, the round, the notebook)."""
+_RUNS = {}
+
+
+def start_runs(items):
+    """Submit the selected alternatives among `items`, packed into rounds, one run per
+    chapter, to nbrun's pool (the largest chapters first); called by tests/conftest.py when
+    collection ends. Fills _RUNS: (notebook, name) -> (the future of its chapter's run, the
+    index of its round, the round, the notebook)."""
     selected = {}
-    for item in request.session.items:
+    for item in items:
         if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
             nb_path, a = item.callspec.params["notebook"], item.callspec.params["alternative"]
             selected.setdefault(nb_path, []).append(a)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-    futures = {}
     for nb_path, spec in sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size):
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
         groups = rounds(nb, spec)
-        future = pool.submit(run_rounds, nb, groups)
+        future = nbrun.pool().submit(run_rounds, nb, groups)
         for k, group in enumerate(groups):
             for a in group:
-                futures[(nb_path.name, a["name"])] = (future, k, group, nb)
-    yield futures
-    pool.shutdown(cancel_futures=True)
+                _RUNS[(nb_path.name, a["name"])] = (future, k, group, nb)
+
+
+@pytest.fixture(scope="module")
+def alternative_results(request):
+    if not _RUNS:
+        start_runs(request.session.items)
+    return _RUNS
 
 
 def test_every_spec_names_a_notebook_and_applies_once():

@@ -14,7 +14,6 @@ cells before a mutant's change run once, and the mutant goes on from there in a 
 copy of that process, in quick mode, as a fresh kernel would run it. Two chapters run
 at a time.
 """
-import concurrent.futures
 import json
 import re
 from pathlib import Path
@@ -76,19 +75,27 @@ def run_chapter(nb_path, mutations):
     return {m["name"]: r for m, r in zip(mutations, results)}
 
 
-@pytest.fixture(scope="module")
-def mutant_results(request):
-    "The selected mutants, grouped by chapter; two chapters at a time, the largest first."
+_RUNS = {}
+
+
+def start_runs(items):
+    """Submit the selected mutants among `items`, grouped by chapter, to nbrun's pool (the
+    largest chapters first); called by tests/conftest.py when collection ends."""
     selected = {}
-    for item in request.session.items:
+    for item in items:
         if getattr(item, "originalname", "") == "test_mutant_fails_with_a_readable_message":
             nb_path, m = item.callspec.params["notebook"], item.callspec.params["mutation"]
             selected.setdefault(nb_path, []).append(m)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-    futures = {nb_path.name: pool.submit(run_chapter, nb_path, ms) for nb_path, ms in
-               sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size)}
-    yield futures
-    pool.shutdown(cancel_futures=True)
+    for nb_path, ms in sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size):
+        _RUNS.setdefault(nb_path.name, nbrun.pool().submit(run_chapter, nb_path, ms))
+
+
+@pytest.fixture(scope="module")
+def mutant_results(request):
+    "The future of each selected chapter's run, by notebook name."
+    if not _RUNS:
+        start_runs(request.session.items)
+    return _RUNS
 
 
 # The central formulas of the book: a wrong backward, a missing bias correction, a dropped

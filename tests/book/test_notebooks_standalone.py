@@ -11,10 +11,10 @@ found by the loader's search order (Debian's copy under /usr/share/datasets).
 A notebook passes when every cell runs and it leaves no file behind in its
 folder (a cell that writes files does so inside a TemporaryDirectory).
 
-This is the test suite's one execution of the notebooks (the book build is the
-other); two notebooks run at a time. MLPBOOK_STANDALONE_WORKERS changes that.
+The runs go to the pool that the notebook runs of the session share (tests/helpers/nbrun.py,
+two at a time), submitted when collection ends, so they go on while other tests run.
 """
-import concurrent.futures
+import atexit
 import importlib.metadata
 import json
 import os
@@ -22,15 +22,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import nbrun
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
 TIMEOUT = 1200
-WORKERS = int(os.environ.get("MLPBOOK_STANDALONE_WORKERS", "2"))
 
 pytestmark = pytest.mark.slow
 
@@ -73,10 +75,28 @@ def _pinned(name):
         return name
 
 
-@pytest.fixture(scope="session")
-def standalone_python(tmp_path_factory):
-    "A fresh venv with the built wheel installed, and nothing of the repository on its path."
-    work = tmp_path_factory.mktemp("standalone")
+_ENV = {}
+_ENV_LOCK = threading.Lock()
+
+
+def standalone_python():
+    """A fresh venv with the built wheel installed, and nothing of the repository on its
+    path; made by the first run that needs it, in a folder removed when Python exits."""
+    with _ENV_LOCK:
+        if "error" in _ENV:
+            raise AssertionError(_ENV["error"])
+        if "python" not in _ENV:
+            try:
+                _ENV["python"] = _make_env()
+            except AssertionError as err:
+                _ENV["error"] = str(err)
+                raise
+        return _ENV["python"]
+
+
+def _make_env():
+    work = Path(tempfile.mkdtemp(prefix="mlpbook-standalone-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
                             str(ROOT)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
@@ -101,14 +121,14 @@ def _clean_env(python, home):
     env = {k: v for k, v in os.environ.items()
            if k in ("LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "PIP_FIND_LINKS", "PIP_INDEX_URL")
            or k.startswith("OPENBLAS_")}
-    if WORKERS > 1:       # WORKERS kernels share the cores: one BLAS thread each
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")   # two runs share the cores
     env.update(PATH=f"{python.parent}:/usr/local/bin:/usr/bin:/bin", VIRTUAL_ENV=str(python.parent.parent), HOME=str(home), MLPBOOK_BUILD="quick",
                MPLBACKEND="agg", PYTHONDONTWRITEBYTECODE="1")
     return env
 
 
-def _run(python, runner, notebook):
+def _run(notebook):
+    python, runner = standalone_python()
     with tempfile.TemporaryDirectory(prefix="mlpbook-alone-") as tmp:
         folder, home = Path(tmp) / "reader", Path(tmp) / "home"
         folder.mkdir()
@@ -125,15 +145,23 @@ def _run(python, runner, notebook):
         return json.loads(lines[-1][len("RESULT "):])
 
 
+_RUNS = {}
+
+
+def start_runs(items):
+    """Submit the selected notebooks among `items` to nbrun's pool; called by
+    tests/conftest.py when collection ends."""
+    for item in items:
+        if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder":
+            nb = item.callspec.params["notebook"]
+            _RUNS.setdefault(nb.name, nbrun.pool().submit(_run, nb))
+
+
 @pytest.fixture(scope="session")
-def executions(standalone_python, request):
-    "The selected notebooks submitted at once, WORKERS at a time; each test waits for its own."
-    selected = [item.callspec.params["notebook"] for item in request.session.items
-                if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder"]
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS)
-    futures = {nb.name: pool.submit(_run, *standalone_python, nb) for nb in selected}
-    yield futures
-    pool.shutdown(cancel_futures=True)
+def executions(request):
+    if not _RUNS:
+        start_runs(request.session.items)
+    return _RUNS
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -5,6 +5,7 @@ Python with the repository on PYTHONPATH (so later chapters import this
 checkout's `mlpbook`) and `MLPBOOK_BUILD=quick`. Each run is a subprocess, so
 several can run at once from threads.
 """
+import concurrent.futures
 import copy
 import json
 import os
@@ -39,6 +40,26 @@ except CellExecutionError as err:
            "traceback": re.sub(r"\x1b\[[0-9;]*m", "", str(err))[-3000:]}
 print("RESULT " + json.dumps(out))
 """
+
+
+_POOL = None
+
+
+def pool():
+    """The one pool that the notebook runs of a test session share, two runs at a time:
+    the mutation, alternative and standalone tests submit to it when collection ends
+    (tests/conftest.py), so it works while the other tests run."""
+    global _POOL
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    return _POOL
+
+
+def shutdown_pool():
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(cancel_futures=True)
+        _POOL = None
 
 
 def kernel_env(**extra):
