@@ -389,8 +389,12 @@ def _opened(path):
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except Exception as err:
-        raise ValueError(f"{path}: not a readable mlpbook model file "
-                         f"({type(err).__name__}: {err})") from None
+        # NumPy's advice (allow_pickle=True) is wrong here: unpickling can run code, and
+        # a model file never holds a pickle. A text file fails this way too.
+        reason = ("NumPy could read it only by unpickling it, which can run code: "
+                  "a model file is an .npz archive of plain arrays" if "pickle" in str(err)
+                  else f"{type(err).__name__}: {err}")
+        raise ValueError(f"{path}: not a readable mlpbook model file ({reason})") from None
     if not hasattr(data, "files"):          # np.load read a single .npy array
         raise ValueError(f"{path}: not a readable mlpbook model file (an .npy array, "
                          "not an .npz archive)")

@@ -26,6 +26,23 @@ def test_model_file_misuse(tmp_path):
     (tmp_path / "empty.npz").write_bytes(b"")
     with pytest.raises(ValueError, match=r"empty.npz: not a readable mlpbook model file"):
         load(tmp_path / "empty.npz")
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "objects.npy"])
+def test_a_file_numpy_would_unpickle_is_refused_without_advising_to_unpickle_it(tmp_path, name):
+    "NumPy's own message suggests allow_pickle=True, which could run code from the file."
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("not a model\n")
+    else:
+        np.save(path, np.array([{"W": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match=rf"{name}: not a readable mlpbook model file "
+                                         r"\(NumPy could read it only by unpickling it") as err:
+        load(path)
+    assert "allow_pickle" not in str(err.value)
+
+
+def test_model_file_misuse_continued(tmp_path):
     with pytest.raises(TypeError, match=r"rngs\['a'\] is a int, not an np.random.Generator"):
         save(_model(), tmp_path / "m.npz", rngs={"a": 3})
     model = _model()
