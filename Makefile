@@ -43,6 +43,7 @@ endif
 # MLPBOOK_BUILD=book (CONTRIBUTING.md, rule 9); elsewhere they are reported.
 html: export MLPBOOK_BUILD = book
 html: export
+	@date '+[%T] the book: executing every notebook and rendering _build/html'
 	$(JB) build --all -W -n --keep-going .
 
 # The whole book as one PDF: a single-page HTML build that reuses the executed doctrees of
@@ -50,6 +51,7 @@ html: export
 pdf: export MLPBOOK_BUILD = book
 pdf: $(STAMP)
 	@test -d _build/.doctrees || { echo "run make html first"; exit 1; }
+	@date '+[%T] the PDF'
 	$(JB) build --builder singlehtml -n --keep-going .
 	$(BIN)/python tools/make_pdf.py _build/singlehtml/index.html _build/html/mlpbook.pdf
 
@@ -70,6 +72,7 @@ check-clean: $(STAMP)
 # Notebooks run twice: tests/book/test_notebooks_standalone.py runs each one alone against
 # the built wheel (MLPBOOK_BUILD=quick), the book build runs them with MLPBOOK_BUILD=book.
 pytest: $(STAMP)
+	@date '+[%T] pytest'
 	$(BIN)/python -m pytest tests -p no:cacheprovider --durations=25; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; fi; exit $$rc
 
