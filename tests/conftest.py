@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
 # Modules whose tests wait for notebook runs (each defines start_runs(items)): their runs
-# are submitted when collection ends, to the pool of nbrun, and their tests go last, so
+# are submitted to the pool of nbrun when the tests start, and their tests go last, so
 # that the runs go on while every other test runs.
 NOTEBOOK_RUNS = ("test_alternatives.py", "test_mutations.py", "test_notebooks_standalone.py")
 
@@ -29,13 +29,18 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=_runs_notebooks)          # stable: the order within each part is kept
 
 
-def pytest_collection_finish(session):
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    "Start the notebook runs, unless nothing will run (--collect-only, collection errors)."
+    if session.config.option.collectonly or session.testsfailed:
+        return None
     modules = []
     for item in session.items:
         if _runs_notebooks(item) and item.module not in modules:
             modules.append(item.module)
     for module in sorted(modules, key=lambda m: NOTEBOOK_RUNS[::-1].index(Path(m.__file__).name)):
         module.start_runs(session.items)     # standalone first: its runs are the longest
+    return None
 
 
 def pytest_sessionfinish(session, exitstatus):

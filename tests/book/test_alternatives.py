@@ -116,35 +116,39 @@ def _cases():
 CASES = list(_cases())
 
 
-def run_rounds(nb, groups):
-    "Every round of one chapter in one nbfork run; their results, in order."
-    return nbfork.run_variants(nb, [rewrite_all(nb, group) for group in groups])
+def run_chapter(nb_path, spec):
+    """Every selected alternative of one chapter, packed into rounds, in one nbfork run;
+    maps an alternative's name to (the result of its round, the round)."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    groups = rounds(nb, spec)
+    results = nbfork.run_variants(nb, [rewrite_all(nb, group) for group in groups])
+    return {a["name"]: (result, group) for group, result in zip(groups, results) for a in group}
+
+
+def _size(path):
+    return path.stat().st_size if path.exists() else 0
 
 
 _RUNS = {}
 
 
 def start_runs(items):
-    """Submit the selected alternatives among `items`, packed into rounds, one run per
-    chapter, to nbrun's pool (the largest chapters first); called by tests/conftest.py when
-    collection ends. Fills _RUNS: (notebook, name) -> (the future of its chapter's run, the
-    index of its round, the round, the notebook)."""
+    """Submit the selected alternatives among `items`, one run per chapter, to nbrun's pool
+    (the largest chapters first); called by tests/conftest.py when the tests start. A spec
+    that does not apply fails in its chapter's run, so its tests report it."""
     selected = {}
     for item in items:
         if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
             nb_path, a = item.callspec.params["notebook"], item.callspec.params["alternative"]
             selected.setdefault(nb_path, []).append(a)
-    for nb_path, spec in sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size):
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        groups = rounds(nb, spec)
-        future = nbrun.pool().submit(run_rounds, nb, groups)
-        for k, group in enumerate(groups):
-            for a in group:
-                _RUNS[(nb_path.name, a["name"])] = (future, k, group, nb)
+    for nb_path, spec in sorted(selected.items(), key=lambda kv: -_size(kv[0])):
+        if nb_path.name not in _RUNS:
+            _RUNS[nb_path.name] = nbrun.pool().submit(run_chapter, nb_path, spec)
 
 
 @pytest.fixture(scope="module")
 def alternative_results(request):
+    "The future of each selected chapter's run, by notebook name."
     if not _RUNS:
         start_runs(request.session.items)
     return _RUNS
@@ -162,12 +166,12 @@ def test_every_spec_names_a_notebook_and_applies_once():
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook,alternative", CASES)
 def test_correct_alternative_passes_the_chapter(notebook, alternative, alternative_results):
-    future, k, group, nb = alternative_results[(notebook.name, alternative["name"])]
-    result = future.result()[k]
+    result, group = alternative_results[notebook.name].result()[alternative["name"]]
     names = ", ".join(a["name"] for a in group)
     print(f"{notebook.name} / {alternative['name']}: ran in {result['seconds']} s "
           f"(in one copy with: {names})")
     if not result["ok"] and len(group) > 1:     # which of the round stopped it?
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
         result = nbfork.run_variants(nb, [rewrite(nb, alternative)])[0]
     report(alternative, result)
 

@@ -37,6 +37,8 @@ def load_spec(path):
         assert set(m) == KEYS, f"{path.name}: each mutation has exactly the keys {sorted(KEYS)}, got {sorted(m)}"
         re.compile(m["expect"])
         assert m["find"] != m["replace"], f"{path.name}: {m['name']!r} changes nothing"
+    names = [m["name"] for m in spec]
+    assert len(set(names)) == len(names), f"{path.name}: two mutations share a name"
     return spec
 
 
@@ -51,6 +53,8 @@ def check_mutant(nb, mutation, result=None):
     result = result or nbfork.run_variants(nb, [mutate(nb, mutation)])[0]
     name = mutation["name"]
     assert not result["ok"], f"mutation {name!r} ran without any error: no cell notices the mistake"
+    assert result["ename"] not in nbfork.NOT_RUN, (
+        f"mutation {name!r} did not run to a check: {result['ename']}: {result['evalue']}")
     message = f"{result['ename']}: {result['evalue']}"
     assert re.search(mutation["expect"], message), (
         f"mutation {name!r} failed in cell {result['cell']} with\n  {message[:600]}\n"
@@ -80,14 +84,17 @@ _RUNS = {}
 
 def start_runs(items):
     """Submit the selected mutants among `items`, grouped by chapter, to nbrun's pool (the
-    largest chapters first); called by tests/conftest.py when collection ends."""
+    largest chapters first); called by tests/conftest.py when the tests start. A spec that
+    does not apply fails in its chapter's run, so its tests report it."""
     selected = {}
     for item in items:
         if getattr(item, "originalname", "") == "test_mutant_fails_with_a_readable_message":
             nb_path, m = item.callspec.params["notebook"], item.callspec.params["mutation"]
             selected.setdefault(nb_path, []).append(m)
-    for nb_path, ms in sorted(selected.items(), key=lambda kv: -kv[0].stat().st_size):
-        _RUNS.setdefault(nb_path.name, nbrun.pool().submit(run_chapter, nb_path, ms))
+    for nb_path, ms in sorted(selected.items(),
+                              key=lambda kv: -(kv[0].stat().st_size if kv[0].exists() else 0)):
+        if nb_path.name not in _RUNS:
+            _RUNS[nb_path.name] = nbrun.pool().submit(run_chapter, nb_path, ms)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +128,9 @@ def test_mutant_fails_with_a_readable_message(notebook, mutation, mutant_results
     result = mutant_results[notebook.name].result()[mutation["name"]]
     print(f"{notebook.name} / {mutation['name']}: failed in cell {result.get('cell')} after {result['seconds']} s")
     assert not result["ok"], f"mutation {mutation['name']!r} of {notebook.name} ran without any error"
+    assert result["ename"] not in nbfork.NOT_RUN, (
+        f"mutation {mutation['name']!r} of {notebook.name} did not run to a check: "
+        f"{result['ename']}: {result['evalue']}\n{result['traceback'][-1500:]}")
     message = f"{result['ename']}: {result['evalue']}"
     assert re.search(mutation["expect"], message), (
         f"mutation {mutation['name']!r} of {notebook.name} failed in cell {result['cell']} with\n"

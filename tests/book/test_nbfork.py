@@ -33,8 +33,8 @@ def test_results_agree_with_a_fresh_kernel():
     forked = nbfork.run_variants(nb, changed)
     for m, c, f in zip(spec, changed, forked):
         fresh = nbrun.execute(c)
-        assert (f["ok"], f["cell"], f["ename"], f["evalue"]) == \
-            (fresh["ok"], fresh["cell"], fresh["ename"], fresh["evalue"]), m["name"]
+        keys = ("ok", "cell", "ename", "evalue")
+        assert [f.get(k) for k in keys] == [fresh.get(k) for k in keys], m["name"]
 
 
 def test_a_variant_sees_earlier_state_and_files_but_no_other_variants_changes():
@@ -64,7 +64,7 @@ def test_a_variant_that_hangs_is_stopped_and_the_others_still_run():
     results = nbfork.run_variants(nb, [variant(nb, 1, "import time\ntime.sleep(60)"),
                                        variant(nb, 1, "y = 2")], timeout=3)
     assert not results[0]["ok"] and results[0]["ename"] == "RunnerError"
-    assert "timeout 3 s" in results[0]["evalue"]
+    assert "stopped after the timeout of 3 s" in results[0]["evalue"]
     assert results[1]["ok"]
 
 
@@ -72,8 +72,20 @@ def test_an_original_that_fails_before_the_change_is_reported_for_the_variant():
     nb = notebook("x = 1", "raise ValueError('the original is broken')", "y = 2")
     results = nbfork.run_variants(nb, [variant(nb, 0, "x = 2"), variant(nb, 2, "y = 3")])
     assert not results[0]["ok"] and results[0]["ename"] == "ValueError"   # its own run
-    assert results[1]["ename"] == "OriginalFailed"
+    assert results[1]["ename"] == "OriginalFailed" and "OriginalFailed" in nbfork.NOT_RUN
     assert "the original is broken" in results[1]["evalue"]
+
+
+def test_an_original_cell_that_hangs_stops_the_variants_after_it():
+    nb = notebook("x = 1", "import time\ntime.sleep(60)", "y = 2")
+    (result,) = nbfork.run_variants(nb, [variant(nb, 2, "y = 3")], timeout=3)
+    assert result["ename"] == "OriginalFailed" and "TimeoutError" in result["evalue"]
+
+
+def test_a_variant_that_dies_says_how():
+    nb = notebook("x = 1", "y = 2")
+    (result,) = nbfork.run_variants(nb, [variant(nb, 1, "import os\nos._exit(3)")])
+    assert result["ename"] == "RunnerError" and "exited with status 3" in result["evalue"]
 
 
 def test_a_variant_with_a_syntax_error_fails_in_its_cell():

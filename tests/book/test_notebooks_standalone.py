@@ -88,9 +88,9 @@ def standalone_python():
         if "python" not in _ENV:
             try:
                 _ENV["python"] = _make_env()
-            except AssertionError as err:
-                _ENV["error"] = str(err)
-                raise
+            except Exception as err:       # noqa: BLE001 (every run reports it; none retries)
+                _ENV["error"] = f"the standalone environment could not be made: {err!r}"
+                raise AssertionError(_ENV["error"]) from err
         return _ENV["python"]
 
 
@@ -136,8 +136,8 @@ def _run(notebook):
         copy = folder / notebook.name
         shutil.copy(notebook, copy)
         start = time.perf_counter()
-        res = subprocess.run([str(python), str(runner), str(copy), str(TIMEOUT)], cwd=folder,
-                             env=_clean_env(python, home), capture_output=True, text=True, timeout=TIMEOUT + 120)
+        res = nbrun.run_process([str(python), str(runner), str(copy), str(TIMEOUT)], TIMEOUT + 120,
+                                cwd=folder, env=_clean_env(python, home))
         lines = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
         if not lines:
             return {"ok": False, "error": f"runner failed (exit {res.returncode}):\n{res.stderr[-3000:]}",
@@ -150,11 +150,12 @@ _RUNS = {}
 
 def start_runs(items):
     """Submit the selected notebooks among `items` to nbrun's pool; called by
-    tests/conftest.py when collection ends."""
+    tests/conftest.py when the tests start."""
     for item in items:
         if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder":
             nb = item.callspec.params["notebook"]
-            _RUNS.setdefault(nb.name, nbrun.pool().submit(_run, nb))
+            if nb.name not in _RUNS:
+                _RUNS[nb.name] = nbrun.pool().submit(_run, nb)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,12 @@ forks, the parent copies both aside; when the child is done, it puts them back a
 were, so a file a child wrote, changed or removed is not seen by the parent or the next
 child, and every child finds the files a fresh run would find.
 
+What differs from a kernel, and why no chapter minds: there is no Jupyter messaging
+(get_ipython() is an InteractiveShell without the kernel's config, so a progress bar is
+text; stdin is empty); the `random` module is reseeded in a child (no chapter draws from
+it); threads that a cell started before a fork point do not exist in the child (no
+chapter keeps a thread pool across cells); files a cell left open share their offsets.
+
 `run_variants(nb, variants)` returns one result per variant, in the shape of
 `nbrun.execute`: {"ok", "seconds"} and, on an error, "cell" (the index in nb["cells"]),
 "ename", "evalue", "traceback".
@@ -32,6 +38,10 @@ import time
 from pathlib import Path
 
 import nbrun
+
+# The names of the errors that mean a variant did not run to its end or to a check of the
+# chapter: a planted mistake must never count as caught by one of these.
+NOT_RUN = ("OriginalFailed", "RunnerError")
 
 _RUNNER = r'''
 import json, os, shutil, signal, sys, tempfile, time, traceback
@@ -52,6 +62,20 @@ def run(source):
     "Execute one cell; the exception it raised, or None."
     result = shell.run_cell(source, store_history=False)
     return result.error_before_exec or result.error_in_exec
+
+
+def too_long(signum, frame):
+    raise TimeoutError(f"the cell ran for more than {timeout} s")
+
+
+def run_original(source):
+    "Execute one cell of the original, stopped with a TimeoutError after `timeout` s."
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(timeout)
+    try:
+        return run(source)
+    finally:
+        signal.alarm(0)
 
 
 def failure(err, index):
@@ -100,9 +124,13 @@ def fork_variant(variant, first):
     pid = os.fork()
     if pid == 0:                                  # the child: the variant from `first` on
         try:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)   # ends the child if it is left alone
+            signal.alarm(timeout + 30)
             log = os.open(log_path, os.O_WRONLY | os.O_CREAT)
             os.dup2(log, 1)
             os.dup2(log, 2)
+            sys.stdout = open(1, "w", buffering=1, closefd=False)    # line by line: a child
+            sys.stderr = open(2, "w", buffering=1, closefd=False)    # killed keeps its log
             result = {"ok": True}
             for index in range(first, len(cells)):
                 err = run(variant["cells"].get(str(index), cells[index]))
@@ -114,23 +142,35 @@ def fork_variant(variant, first):
         finally:
             os._exit(0)
     deadline = time.monotonic() + timeout
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+    killed = False
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            _, status = os.waitpid(pid, 0)
+            killed = True
             break
         time.sleep(0.02)
     try:
         with open(out_path, encoding="utf-8") as f:
             result = json.load(f)
     except (OSError, ValueError):
-        with open(log_path, encoding="utf-8", errors="replace") as f:
-            tail = f.read()[-3000:]
+        try:
+            with open(log_path, encoding="utf-8", errors="replace") as f:
+                tail = f.read()[-3000:]
+        except OSError:
+            tail = ""
+        how = (f"was stopped after the timeout of {timeout} s" if killed else
+               f"was ended by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else
+               f"exited with status {os.waitstatus_to_exitcode(status)}")
         result = {"ok": False, "ename": "RunnerError", "cell": None,
-                  "evalue": f"the variant's process ended without a result (timeout {timeout} s)",
+                  "evalue": f"the variant's process {how}, without a result",
                   "traceback": tail}
     for path in (out_path, log_path):
-        os.unlink(path)
+        if os.path.exists(path):
+            os.unlink(path)
     result["seconds"] = round(time.perf_counter() - start, 1)
     return result
 
@@ -147,7 +187,7 @@ for index, source in enumerate(cells):
             restore()
     if index == last:
         break
-    err = run(source)
+    err = run_original(source)
     if err is not None:                           # the original stops: later variants cannot run
         base = failure(err, index)
         for later in sorted(k for k in starts if k > index):
@@ -193,11 +233,17 @@ def run_variants(nb, changed, timeout=900):
         results = tmp / "results.jsonl"
         results.touch()
         start = time.perf_counter()
-        res = subprocess.run([sys.executable, str(tmp / "runner.py"), str(tmp / "spec.json"),
-                              str(results), str(tmp / "tmp"),
-                              str(tmp / "snapshot")], cwd=work, env=nbrun.kernel_env(IPYTHONDIR=str(tmp / "ipython")),
-                             capture_output=True, text=True,
-                             timeout=timeout * (len(variants) + 1) + 120)
+        cmd = [sys.executable, str(tmp / "runner.py"), str(tmp / "spec.json"), str(results),
+               str(tmp / "tmp"), str(tmp / "snapshot")]
+        # The original's cells have `timeout` each, the variants `timeout` each: a bound
+        # for the whole run that only a runner stuck outside any cell reaches.
+        bound = timeout * (len(variants) + len(base)) + 120
+        try:
+            res = nbrun.run_process(cmd, bound, cwd=work,
+                                    env=nbrun.kernel_env(IPYTHONDIR=str(tmp / "ipython")))
+        except subprocess.TimeoutExpired as err:
+            res = subprocess.CompletedProcess(cmd, None, err.stdout or "",
+                                              f"the runner was stopped after {bound} s")
         found = {}
         for line in results.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)

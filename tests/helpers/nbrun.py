@@ -9,9 +9,11 @@ import concurrent.futures
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,11 +45,13 @@ print("RESULT " + json.dumps(out))
 
 
 _POOL = None
+_RUNNING = set()                  # the process groups of the runs going on now
+_LOCK = threading.Lock()
 
 
 def pool():
     """The one pool that the notebook runs of a test session share, two runs at a time:
-    the mutation, alternative and standalone tests submit to it when collection ends
+    the mutation, alternative and standalone tests submit to it when the tests start
     (tests/conftest.py), so it works while the other tests run."""
     global _POOL
     if _POOL is None:
@@ -56,10 +60,41 @@ def pool():
 
 
 def shutdown_pool():
+    """Stop the session's runs: the waiting ones are cancelled and the running ones killed
+    (with their kernels and forked children), so a session that ends early (-x, an
+    interrupt) does not wait for them."""
     global _POOL
     if _POOL is not None:
-        _POOL.shutdown(cancel_futures=True)
+        _POOL.shutdown(wait=False, cancel_futures=True)
+        with _LOCK:
+            groups = list(_RUNNING)
+        for pgid in groups:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _POOL.shutdown(wait=True)
         _POOL = None
+
+
+def run_process(cmd, timeout, **kwargs):
+    """subprocess.run(cmd, capture_output=True, text=True) in a process group of its own,
+    with no stdin; on `timeout` the whole group is killed and subprocess.TimeoutExpired
+    raised. shutdown_pool() kills the groups still running."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+    with _LOCK:
+        _RUNNING.add(proc.pid)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc.pid)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def kernel_env(**extra):
@@ -85,8 +120,8 @@ def execute(nb, timeout=900):
         path.write_text(json.dumps(nb), encoding="utf-8")
         (tmp / "runner.py").write_text(_RUNNER)
         start = time.perf_counter()
-        res = subprocess.run([sys.executable, str(tmp / "runner.py"), str(path), str(timeout), str(work)],
-                             cwd=work, env=kernel_env(), capture_output=True, text=True, timeout=timeout + 120)
+        res = run_process([sys.executable, str(tmp / "runner.py"), str(path), str(timeout), str(work)],
+                          timeout + 120, cwd=work, env=kernel_env())
         lines = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
         if not lines:
             out = {"ok": False, "ename": "RunnerError", "evalue": res.stderr[-3000:], "cell": None,
