@@ -279,9 +279,12 @@ def _figure_sizes(chromium, site, page):
     measure = SITE / f"__measure_{pathlib.Path(page).stem}.html"
     measure.write_text(MEASURE.replace("PAGE", page))
     try:
-        return chromium("--dump-dom", f"{site}/{measure.name}")
+        dom = chromium("--dump-dom", f"{site}/{measure.name}")
     finally:
         measure.unlink()
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
+    assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
+    return dom
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -440,14 +443,26 @@ def _layout(chromium, site, page, width):
 
 
 @pytest.fixture(scope="module")
-def pages_loaded(site, chromium):
-    """Every cached load of the tests below made before the first of them, two Chromiums
-    at a time. A load that fails here is left out of the cache, so its test loads the page
-    again and reports the failure itself."""
-    loads = [(_dom, (chromium, f"{site}/{page}"))
-             for page in ["index.html"] + sorted(set(CHAPTERS + MATH_PAGES + OTHER_PAGES))]
-    loads += [(_layout, (chromium, site, page, width)) for page in PAGES for width in WIDTHS]
-    loads += [(_figure_sizes, (chromium, site, page)) for page in CHAPTERS]
+def pages_loaded(site, chromium, request):
+    """The cached loads of the selected tests of this module, made before the first of them,
+    two Chromiums at a time. A load that fails here is left out of the cache, so its test
+    loads the page again and reports the failure itself."""
+    loads = {}
+    for item in request.session.items:
+        if item.path.name != "test_site.py" or not hasattr(item, "callspec"):
+            if getattr(item, "originalname", "") == "test_index_redirects_to_intro":
+                loads[(_dom, (chromium, f"{site}/index.html"))] = None
+            continue
+        page, width = item.callspec.params.get("page"), item.callspec.params.get("width", 1280)
+        name = item.originalname
+        if name in ("test_page_renders_math_and_no_raw_markup", "test_figures_present_and_non_empty",
+                    "test_every_chapter_has_exercises_with_hidden_solutions"):
+            loads[(_dom, (chromium, f"{site}/{page}"))] = None
+        elif name == "test_figures_not_heavily_downscaled":
+            loads[(_figure_sizes, (chromium, site, page))] = None
+        elif name in ("test_code_lines_never_wrap_nor_get_cut_off", "test_display_math_is_never_cut_off",
+                      "test_figure_text_at_least_9pt_as_shown", "test_no_empty_code_cell_box"):
+            loads[(_layout, (chromium, site, page, width))] = None
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(load, *args) for load, args in loads]:
             try:
