@@ -389,12 +389,15 @@ def _opened(path):
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except Exception as err:
-        # NumPy's advice (allow_pickle=True) is wrong here: unpickling can run code, and
-        # a model file never holds a pickle. A text file fails this way too.
-        reason = ("NumPy could read it only by unpickling it, which can run code: "
-                  "a model file is an .npz archive of plain arrays" if "pickle" in str(err)
-                  else f"{type(err).__name__}: {err}")
-        raise ValueError(f"{path}: not a readable mlpbook model file ({reason})") from None
+        # NumPy takes any file that is neither .npy nor .npz (a text file too) for a
+        # pickle, and advises allow_pickle=True: unpickling can run code.
+        if "pickle" in str(err):
+            reason = ("not an .npz archive: NumPy would try to unpickle it, which can "
+                      "run code, and mlpbook never does")
+        else:
+            reason = f"{type(err).__name__}: {err}"
+        raise ValueError(f"{path}: not a readable mlpbook model file "
+                         f"({reason})") from None
     if not hasattr(data, "files"):          # np.load read a single .npy array
         raise ValueError(f"{path}: not a readable mlpbook model file (an .npy array, "
                          "not an .npz archive)")

@@ -37,7 +37,7 @@ def test_a_file_numpy_would_unpickle_is_refused_without_advising_to_unpickle_it(
     else:
         np.save(path, np.array([{"W": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match=rf"{name}: not a readable mlpbook model file "
-                                         r"\(NumPy could read it only by unpickling it") as err:
+                                         r"\(not an .npz archive: NumPy would try to unpickle it") as err:
         load(path)
     assert "allow_pickle" not in str(err.value)
 
