@@ -31,8 +31,12 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
-    "Start the notebook runs, unless nothing will run (--collect-only, collection errors)."
-    if session.config.option.collectonly or session.testsfailed:
+    """Start the notebook runs, unless no test will run (--collect-only, --setup-plan,
+    --setup-only, collection errors; with --continue-on-collection-errors the fixtures
+    start them when their tests come)."""
+    option = session.config.option
+    if (option.collectonly or getattr(option, "setupplan", False)
+            or getattr(option, "setuponly", False) or session.testsfailed):
         return None
     modules = []
     for item in session.items:

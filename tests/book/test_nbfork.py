@@ -2,6 +2,9 @@
 each variant what a fresh kernel would: the objects and the files of the cells before its
 change, nothing that another variant did, and its own first error."""
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbfork
@@ -79,7 +82,13 @@ def test_an_original_that_fails_before_the_change_is_reported_for_the_variant():
 def test_an_original_cell_that_hangs_stops_the_variants_after_it():
     nb = notebook("x = 1", "import time\ntime.sleep(60)", "y = 2")
     (result,) = nbfork.run_variants(nb, [variant(nb, 2, "y = 3")], timeout=3)
-    assert result["ename"] == "OriginalFailed" and "TimeoutError" in result["evalue"]
+    assert result["ename"] == "OriginalFailed" and "CellTimeout" in result["evalue"]
+
+
+def test_a_cell_that_catches_exception_cannot_swallow_its_deadline():
+    nb = notebook("import time\ntry:\n    time.sleep(60)\nexcept Exception:\n    pass", "y = 2")
+    (result,) = nbfork.run_variants(nb, [variant(nb, 1, "y = 3")], timeout=2)
+    assert result["ename"] == "OriginalFailed" and "CellTimeout" in result["evalue"]
 
 
 def test_a_variant_that_dies_says_how():
@@ -92,3 +101,28 @@ def test_a_variant_with_a_syntax_error_fails_in_its_cell():
     nb = notebook("x = 1", "y = x")
     (result,) = nbfork.run_variants(nb, [variant(nb, 1, "y = (x")])
     assert not result["ok"] and result["ename"] == "SyntaxError" and result["cell"] == 2
+
+
+def _alive(pid):
+    "True while process `pid` runs (a zombie, ended but not yet reaped, is not alive)."
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state
+
+
+def test_a_runner_ends_when_the_test_process_that_started_it_is_gone():
+    runner = nbrun.WATCH_PARENT + "import time\ntime.sleep(60)\n"
+    starter = ("import os, subprocess, sys\n"          # starts the runner, then is gone
+               "env = dict(os.environ, MLPBOOK_TEST_PARENT=str(os.getpid()))\n"
+               "p = subprocess.Popen([sys.executable, '-c', sys.argv[1]], start_new_session=True,\n"
+               "                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)\n"
+               "print(p.pid)\n")
+    out = subprocess.run([sys.executable, "-c", starter, runner], capture_output=True, text=True,
+                         timeout=30)
+    pid = int(out.stdout)
+    deadline = time.monotonic() + 15
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pid), "the runner outlived the process that started it"

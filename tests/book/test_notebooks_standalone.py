@@ -12,14 +12,13 @@ A notebook passes when every cell runs and it leaves no file behind in its
 folder (a cell that writes files does so inside a TemporaryDirectory).
 
 The runs go to the pool that the notebook runs of the session share (tests/helpers/nbrun.py,
-two at a time), submitted when collection ends, so they go on while other tests run.
+two at a time), submitted when the tests start, so they go on while other tests run.
 """
 import atexit
 import importlib.metadata
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -89,7 +88,7 @@ def standalone_python():
             try:
                 _ENV["python"] = _make_env()
             except Exception as err:       # noqa: BLE001 (every run reports it; none retries)
-                _ENV["error"] = f"the standalone environment could not be made: {err!r}"
+                _ENV["error"] = f"the standalone environment could not be made: {err}"
                 raise AssertionError(_ENV["error"]) from err
         return _ENV["python"]
 
@@ -97,20 +96,19 @@ def standalone_python():
 def _make_env():
     work = Path(tempfile.mkdtemp(prefix="mlpbook-standalone-"))
     atexit.register(shutil.rmtree, work, ignore_errors=True)
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-                            str(ROOT)], capture_output=True, text=True, timeout=600)
+    build = nbrun.run_process([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                               str(work / "dist"), str(ROOT)], 600)
     assert build.returncode == 0, build.stderr[-3000:]
     wheel = next((work / "dist").glob("mlpbook-*.whl"))
     env_dir = work / "venv"
-    made = subprocess.run([sys.executable, "-m", "venv", str(env_dir)], capture_output=True, text=True)
+    made = nbrun.run_process([sys.executable, "-m", "venv", str(env_dir)], 300)
     assert made.returncode == 0, made.stderr[-3000:]
     python = env_dir / "bin" / "python"
     no_path = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)]
-                             + [_pinned(p) for p in KERNEL_PACKAGES],
-                             capture_output=True, text=True, timeout=900, env=no_path, cwd=work)
+    install = nbrun.run_process([str(python), "-m", "pip", "install", "-q", str(wheel)]
+                                + [_pinned(p) for p in KERNEL_PACKAGES], 900, env=no_path, cwd=work)
     assert install.returncode == 0, install.stderr[-3000:]
-    (work / "runner.py").write_text(RUNNER)
+    (work / "runner.py").write_text(nbrun.WATCH_PARENT + RUNNER)
     return python, work / "runner.py"
 
 

@@ -292,7 +292,6 @@ def test_figures_not_heavily_downscaled(site, chromium, page, pages_loaded):
     "Each figure is shown at >= 60% of its drawn width in a 1280-px window (text stays >= ~9 pt)."
     dom = _figure_sizes(chromium, site, page)
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
-    assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
     images = [i for i in json.loads(html.unescape(found.group(1))) if i["natural"] >= 200]
     assert images or page not in FIGURES, f"{page}: no figure measured, {FIGURES[page]} expected"
     bad = [f"{i['src']}: drawn {i['natural']} px, shown {i['shown']:.0f} px" for i in images

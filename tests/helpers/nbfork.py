@@ -64,8 +64,13 @@ def run(source):
     return result.error_before_exec or result.error_in_exec
 
 
+class CellTimeout(BaseException):
+    "Not an Exception: a cell's `except Exception` cannot swallow its deadline."
+
+
 def too_long(signum, frame):
-    raise TimeoutError(f"the cell ran for more than {timeout} s")
+    signal.alarm(5)                               # again, should a cell catch this one
+    raise CellTimeout(f"the cell ran for more than {timeout} s")
 
 
 def run_original(source):
@@ -222,12 +227,13 @@ def run_variants(nb, changed, timeout=900):
     `nbrun.execute` returns it."""
     index, base = _code_cells(nb)
     variants = [{"cells": variant_of(nb, c)} for c in changed]
+    timeout = int(timeout)                        # signal.alarm takes whole seconds
     with tempfile.TemporaryDirectory(prefix="mlpbook-nbfork-") as tmp:
         tmp = Path(tmp)
         work = tmp / "work"
         work.mkdir()
         (tmp / "tmp").mkdir()
-        (tmp / "runner.py").write_text(_RUNNER, encoding="utf-8")
+        (tmp / "runner.py").write_text(nbrun.WATCH_PARENT + _RUNNER, encoding="utf-8")
         (tmp / "spec.json").write_text(json.dumps({"cells": base, "variants": variants,
                                                    "timeout": timeout}), encoding="utf-8")
         results = tmp / "results.jsonl"
@@ -235,9 +241,9 @@ def run_variants(nb, changed, timeout=900):
         start = time.perf_counter()
         cmd = [sys.executable, str(tmp / "runner.py"), str(tmp / "spec.json"), str(results),
                str(tmp / "tmp"), str(tmp / "snapshot")]
-        # The original's cells have `timeout` each, the variants `timeout` each: a bound
-        # for the whole run that only a runner stuck outside any cell reaches.
-        bound = timeout * (len(variants) + len(base)) + 120
+        # Each original cell and each variant has `timeout`; the whole run, four times that
+        # (a chapter's runs take minutes): reached only by a runner stuck outside them.
+        bound = 4 * timeout + 120
         try:
             res = nbrun.run_process(cmd, bound, cwd=work,
                                     env=nbrun.kernel_env(IPYTHONDIR=str(tmp / "ipython")))
@@ -246,7 +252,10 @@ def run_variants(nb, changed, timeout=900):
                                               f"the runner was stopped after {bound} s")
         found = {}
         for line in results.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
+            try:
+                r = json.loads(line)
+            except ValueError:                    # a line cut short by a killed runner
+                continue
             found[r.pop("n")] = r
     out = []
     for n in range(len(variants)):

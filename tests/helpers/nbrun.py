@@ -46,6 +46,7 @@ print("RESULT " + json.dumps(out))
 
 _POOL = None
 _RUNNING = set()                  # the process groups of the runs going on now
+_STOPPING = False                 # set while shutdown_pool() stops them
 _LOCK = threading.Lock()
 
 
@@ -60,41 +61,71 @@ def pool():
 
 
 def shutdown_pool():
-    """Stop the session's runs: the waiting ones are cancelled and the running ones killed
-    (with their kernels and forked children), so a session that ends early (-x, an
-    interrupt) does not wait for them."""
-    global _POOL
+    """Stop the session's runs: the waiting ones are cancelled, the running ones killed
+    with their process groups (a runner and the children it forked; a Jupyter kernel
+    follows its runner out through ipykernel's parent poller), and no new one starts, so a
+    session that ends early (-x, an interrupt) does not wait for them."""
+    global _POOL, _STOPPING
+    with _LOCK:
+        _STOPPING = True
+        groups = list(_RUNNING)
     if _POOL is not None:
         _POOL.shutdown(wait=False, cancel_futures=True)
-        with _LOCK:
-            groups = list(_RUNNING)
-        for pgid in groups:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if _POOL is not None:
         _POOL.shutdown(wait=True)
         _POOL = None
+    with _LOCK:
+        _STOPPING = False
+
+
+class Stopped(Exception):
+    "The test session is ending: no new run starts."
 
 
 def run_process(cmd, timeout, **kwargs):
     """subprocess.run(cmd, capture_output=True, text=True) in a process group of its own,
-    with no stdin; on `timeout` the whole group is killed and subprocess.TimeoutExpired
-    raised. shutdown_pool() kills the groups still running."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+    with no stdin. On `timeout` the whole group is killed and subprocess.TimeoutExpired
+    raised; on any other exception (an interrupt) it is killed too. shutdown_pool() kills
+    the groups still running, and refuses new ones (Stopped)."""
+    env = dict(kwargs.pop("env", None) or os.environ, MLPBOOK_TEST_PARENT=str(os.getpid()))
     with _LOCK:
+        if _STOPPING:
+            raise Stopped(f"the test session is ending: {cmd[0]} not started")
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                env=env, **kwargs)
         _RUNNING.add(proc.pid)
     try:
         out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         proc.communicate()
         raise
     finally:
         with _LOCK:
             _RUNNING.discard(proc.pid)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+# A runner ends itself when the test process that started it (MLPBOOK_TEST_PARENT, set by
+# run_process) is gone, killed before it could stop its runs: runners live in process
+# groups of their own, which a signal to the test's group does not reach.
+WATCH_PARENT = """
+import os as _os, threading as _threading, time as _time
+def _watch(parent=int(_os.environ.get("MLPBOOK_TEST_PARENT", _os.getppid()))):
+    while _os.getppid() == parent:
+        _time.sleep(1)
+    _os._exit(1)
+_threading.Thread(target=_watch, daemon=True).start()
+"""
 
 
 def kernel_env(**extra):
@@ -118,7 +149,7 @@ def execute(nb, timeout=900):
         work.mkdir()
         path = tmp / "notebook.ipynb"
         path.write_text(json.dumps(nb), encoding="utf-8")
-        (tmp / "runner.py").write_text(_RUNNER)
+        (tmp / "runner.py").write_text(WATCH_PARENT + _RUNNER)
         start = time.perf_counter()
         res = run_process([sys.executable, str(tmp / "runner.py"), str(path), str(timeout), str(work)],
                           timeout + 120, cwd=work, env=kernel_env())
