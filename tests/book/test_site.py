@@ -462,12 +462,15 @@ def pages_loaded(site, chromium, request):
         elif name in ("test_code_lines_never_wrap_nor_get_cut_off", "test_display_math_is_never_cut_off",
                       "test_figure_text_at_least_9pt_as_shown", "test_no_empty_code_cell_box"):
             loads[(_layout, (chromium, site, page, width))] = None
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    try:
         for future in [pool.submit(load, *args) for load, args in loads]:
             try:
                 future.result()
             except Exception:        # noqa: BLE001 (reported by the test that needs the page)
                 pass
+    finally:                         # an interrupt does not wait for the loads not begun
+        pool.shutdown(cancel_futures=True)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
