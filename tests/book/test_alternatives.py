@@ -125,10 +125,6 @@ def run_chapter(nb_path, spec):
     return {a["name"]: (result, group) for group, result in zip(groups, results) for a in group}
 
 
-def _size(path):
-    return path.stat().st_size if path.exists() else 0
-
-
 _RUNS = {}
 
 
@@ -136,14 +132,8 @@ def start_runs(items):
     """Submit the selected alternatives among `items`, one run per chapter, to nbrun's pool
     (the largest chapters first); called by tests/conftest.py when the tests start. A spec
     that does not apply fails in its chapter's run, so its tests report it."""
-    selected = {}
-    for item in items:
-        if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
-            nb_path, a = item.callspec.params["notebook"], item.callspec.params["alternative"]
-            selected.setdefault(nb_path, []).append(a)
-    for nb_path, spec in sorted(selected.items(), key=lambda kv: -_size(kv[0])):
-        if nb_path.name not in _RUNS:
-            _RUNS[nb_path.name] = nbrun.pool().submit(run_chapter, nb_path, spec)
+    nbrun.submit_by_chapter(items, "test_correct_alternative_passes_the_chapter", "alternative",
+                            run_chapter, _RUNS)
 
 
 @pytest.fixture(scope="module")

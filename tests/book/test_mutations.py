@@ -86,15 +86,8 @@ def start_runs(items):
     """Submit the selected mutants among `items`, grouped by chapter, to nbrun's pool (the
     largest chapters first); called by tests/conftest.py when the tests start. A spec that
     does not apply fails in its chapter's run, so its tests report it."""
-    selected = {}
-    for item in items:
-        if getattr(item, "originalname", "") == "test_mutant_fails_with_a_readable_message":
-            nb_path, m = item.callspec.params["notebook"], item.callspec.params["mutation"]
-            selected.setdefault(nb_path, []).append(m)
-    for nb_path, ms in sorted(selected.items(),
-                              key=lambda kv: -(kv[0].stat().st_size if kv[0].exists() else 0)):
-        if nb_path.name not in _RUNS:
-            _RUNS[nb_path.name] = nbrun.pool().submit(run_chapter, nb_path, ms)
+    nbrun.submit_by_chapter(items, "test_mutant_fails_with_a_readable_message", "mutation",
+                            run_chapter, _RUNS)
 
 
 @pytest.fixture(scope="module")

@@ -83,6 +83,21 @@ def shutdown_pool():
         _STOPPING = False
 
 
+def submit_by_chapter(items, test_name, param, run_chapter, runs):
+    """Group the `param` values of the selected tests named `test_name` among `items` by
+    their "notebook", and submit run_chapter(notebook, values) to the pool once per chapter,
+    the largest notebooks first; `runs` maps a notebook's name to its future."""
+    selected = {}
+    for item in items:
+        if getattr(item, "originalname", "") == test_name:
+            params = item.callspec.params
+            selected.setdefault(params["notebook"], []).append(params[param])
+    for nb_path, values in sorted(selected.items(),
+                                  key=lambda kv: -(kv[0].stat().st_size if kv[0].exists() else 0)):
+        if nb_path.name not in runs:
+            runs[nb_path.name] = pool().submit(run_chapter, nb_path, values)
+
+
 class Stopped(Exception):
     "The test session is ending: no new run starts."
 
