@@ -17,8 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
 # Modules whose tests wait for notebook runs (each defines start_runs(items)): their runs
 # are submitted to the pool of nbrun when the tests start, and their tests go last, so
-# that the runs go on while every other test runs.
-NOTEBOOK_RUNS = ("test_alternatives.py", "test_mutations.py", "test_notebooks_standalone.py")
+# that the runs go on while every other test runs. The first two queue their variants of
+# the chapters (nbfork.queue), which then run one process per chapter for both; the
+# chapters run alone against the wheel after them.
+NOTEBOOK_RUNS = ("test_mutations.py", "test_alternatives.py", "test_notebooks_standalone.py")
 
 
 def _runs_notebooks(item):
@@ -38,18 +40,33 @@ def pytest_runtestloop(session):
     if (option.collectonly or getattr(option, "setupplan", False)
             or getattr(option, "setuponly", False) or session.testsfailed):
         return None
-    modules = []
+    import nbfork
+    modules = {}
     for item in session.items:
-        if _runs_notebooks(item) and item.module not in modules:
-            modules.append(item.module)
-    for module in sorted(modules, key=lambda m: NOTEBOOK_RUNS[::-1].index(Path(m.__file__).name)):
-        module.start_runs(session.items)     # standalone first: its runs are the longest
+        if _runs_notebooks(item):
+            modules[item.path.name] = item.module
+    for name in NOTEBOOK_RUNS:
+        if name in modules:
+            modules[name].start_runs(session.items)
+        if name == "test_alternatives.py":
+            nbfork.start_queued()            # the variants' runs, the longest, go first
     return None
 
 
 def pytest_sessionfinish(session, exitstatus):
     import nbrun
     nbrun.shutdown_pool()
+
+
+def pytest_terminal_summary(terminalreporter):
+    "The longest notebook runs of the session's pool, which --durations does not show."
+    import nbrun
+    if nbrun.TIMES:
+        longest = sorted(nbrun.TIMES, key=lambda t: -t[1])[:10]
+        terminalreporter.write_sep("=", f"notebook runs: {len(nbrun.TIMES)}, "
+                                        f"{sum(t for _, t in nbrun.TIMES):.0f} s in all")
+        for label, seconds in longest:
+            terminalreporter.write_line(f"{seconds:7.1f}s  {label}")
 
 
 @pytest.fixture

@@ -23,11 +23,14 @@ import concurrent.futures
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import yaml
+
+import figure_text                   # tools/: the kernels record each figure's text size
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "_build" / ".jupyter_cache"
@@ -68,14 +71,26 @@ def execute(name, one_thread):
     """Execute notebook `name` in its own folder, as Jupyter Book would; returns
     (name, executed notebook, seconds, error text or None). Runs in a worker process."""
     from jupyter_cache.executors.utils import single_nb_execution
+    from jupyter_client import KernelManager
 
     if one_thread:
         os.environ.update(ONE_THREAD)              # the kernel inherits the environment
     path = ROOT / name
     nb = nbformat.read(path, as_version=4)
     timeout, allow_errors = config()
-    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout,
-                                 allow_errors=allow_errors, meta_override=True)
+    with tempfile.TemporaryDirectory(prefix="mlpbook-kernel-") as sockets:
+        # IPC sockets, not TCP ports: kernels started at the same moment cannot race
+        # for a port.
+        kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
+        km = KernelManager(kernel_name=kernel, transport="ipc",
+                           ip=os.path.join(sockets, "kernel"))
+        try:
+            result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout,
+                                         allow_errors=allow_errors, meta_override=True,
+                                         km=km)
+        finally:                                   # a client given a km leaves it running
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     error = None if result.err is None else result.exc_string
     return name, result.nb, result.time, error
 
@@ -86,6 +101,7 @@ def main(argv=None):
                         help="notebooks run at once (default: one per core, at most 4)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MLPBOOK_BUILD", "book")
+    figure_text.point_kernels_here()                # as the Sphinx build's kernels do
 
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn

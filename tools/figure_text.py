@@ -14,9 +14,15 @@ from pathlib import Path
 KERNEL_FILE = Path(__file__).with_name("figure_text_kernel.py")
 
 
-def setup(app):
+def point_kernels_here():
+    """Make the kernels started from now on run KERNEL_FILE first (called by the Sphinx
+    build and by tools/execute_book.py, which executes the notebooks before it)."""
     previous = os.environ.get("PYTHONSTARTUP")
     if previous and Path(previous).resolve() != KERNEL_FILE.resolve():
         os.environ["MLPBOOK_PREVIOUS_PYTHONSTARTUP"] = previous
     os.environ["PYTHONSTARTUP"] = str(KERNEL_FILE)
+
+
+def setup(app):
+    point_kernels_here()
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,8 +17,10 @@ Running every alternative of a chapter alone would execute the rest of the chapt
 per alternative. Alternatives whose `find` strings do not overlap are written into one
 copy together (`rounds`): each is correct, so the copy must pass as each alone would. A
 round that fails is run again one alternative at a time, so a failure is still reported
-against the alternative that caused it. Two chapters run at a time.
+against the alternative that caused it. The rounds run in one process with the chapter's
+mutants (tests/book/test_mutations.py). Two chapters run at a time.
 """
+import concurrent.futures
 import copy
 import json
 from pathlib import Path
@@ -116,31 +118,40 @@ def _cases():
 CASES = list(_cases())
 
 
-def run_chapter(nb_path, spec):
-    """Every selected alternative of one chapter, packed into rounds, in one nbfork run;
-    maps an alternative's name to (the result of its round, the round)."""
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    groups = rounds(nb, spec)
-    results = nbfork.run_variants(nb, [rewrite_all(nb, group) for group in groups])
-    return {a["name"]: (result, group) for group, result in zip(groups, results) for a in group}
-
-
-_RUNS = {}
+_RUNS = {}                        # (notebook name, alternative name) -> (Future, its round)
 
 
 def start_runs(items):
-    """Submit the selected alternatives among `items`, one run per chapter, to nbrun's pool
-    (the largest chapters first); called by tests/conftest.py when the tests start. A spec
-    that does not apply fails in its chapter's run, so its tests report it."""
-    nbrun.submit_by_chapter(items, "test_correct_alternative_passes_the_chapter", "alternative",
-                            run_chapter, _RUNS)
+    """Queue the selected alternatives among `items`, packed into rounds per chapter
+    (tests/helpers/nbfork.py: each chapter's variants, these and the mutants', run in one
+    process); called by tests/conftest.py when the tests start, before
+    nbfork.start_queued(). A spec that does not apply fails its chapter's tests."""
+    selected = {}
+    for item in items:
+        if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
+            nb_path, alternative = item.callspec.params["notebook"], item.callspec.params["alternative"]
+            if (nb_path.name, alternative["name"]) not in _RUNS:
+                selected.setdefault(nb_path, []).append(alternative)
+    for nb_path, spec in selected.items():
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        try:
+            groups = [(group, nbfork.queue(nb_path, rewrite_all(nb, group)))
+                      for group in rounds(nb, spec)]
+        except AssertionError as err:
+            failed = concurrent.futures.Future()
+            failed.set_exception(err)
+            groups = [(spec, failed)]
+        for group, future in groups:
+            for a in group:
+                _RUNS[(nb_path.name, a["name"])] = (future, group)
 
 
 @pytest.fixture(scope="module")
 def alternative_results(request):
-    "The future of each selected chapter's run, by notebook name."
+    "The future of each selected alternative's round, and the round, by (notebook, name)."
     if not _RUNS:
         start_runs(request.session.items)
+        nbfork.start_queued()
     return _RUNS
 
 
@@ -156,7 +167,8 @@ def test_every_spec_names_a_notebook_and_applies_once():
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook,alternative", CASES)
 def test_correct_alternative_passes_the_chapter(notebook, alternative, alternative_results):
-    result, group = alternative_results[notebook.name].result()[alternative["name"]]
+    future, group = alternative_results[(notebook.name, alternative["name"])]
+    result = future.result()
     names = ", ".join(a["name"] for a in group)
     print(f"{notebook.name} / {alternative['name']}: ran in {result['seconds']} s "
           f"(in one copy with: {names})")

@@ -9,11 +9,12 @@ once in the code cells) is executed, and must stop at an error whose
 "<ExceptionName>: <message>" matches `expect`: a cell of the chapter notices the
 mistake and says what is wrong.
 
-The mutants of a chapter run in one process (tests/helpers/nbfork.py): the chapter's
-cells before a mutant's change run once, and the mutant goes on from there in a forked
-copy of that process, in quick mode, as a fresh kernel would run it. Two chapters run
-at a time.
+The mutants of a chapter run in one process (tests/helpers/nbfork.py), with the
+chapter's correct alternatives (tests/book/test_alternatives.py): the chapter's cells
+before a mutant's change run once, and the mutant goes on from there in a forked copy of
+that process, in quick mode, as a fresh kernel would run it. Two chapters run at a time.
 """
+import concurrent.futures
 import json
 import re
 from pathlib import Path
@@ -72,29 +73,38 @@ def _cases():
 CASES = list(_cases())
 
 
-def run_chapter(nb_path, mutations):
-    "Every mutant of one chapter in one nbfork run; maps a mutant's name to its result."
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    results = nbfork.run_variants(nb, [mutate(nb, m) for m in mutations])
-    return {m["name"]: r for m, r in zip(mutations, results)}
-
-
-_RUNS = {}
+_RUNS = {}                        # (notebook name, mutation name) -> Future of its result
 
 
 def start_runs(items):
-    """Submit the selected mutants among `items`, grouped by chapter, to nbrun's pool (the
-    largest chapters first); called by tests/conftest.py when the tests start. A spec that
-    does not apply fails in its chapter's run, so its tests report it."""
-    nbrun.submit_by_chapter(items, "test_mutant_fails_with_a_readable_message", "mutation",
-                            run_chapter, _RUNS)
+    """Queue the selected mutants among `items` (tests/helpers/nbfork.py: each chapter's
+    variants, these and the alternatives', run in one process); called by
+    tests/conftest.py when the tests start, before nbfork.start_queued(). A spec that
+    does not apply fails its own test."""
+    notebooks = {}
+    for item in items:
+        if getattr(item, "originalname", "") != "test_mutant_fails_with_a_readable_message":
+            continue
+        nb_path, mutation = item.callspec.params["notebook"], item.callspec.params["mutation"]
+        key = (nb_path.name, mutation["name"])
+        if key not in _RUNS:
+            if nb_path not in notebooks:
+                notebooks[nb_path] = json.loads(nb_path.read_text(encoding="utf-8"))
+            try:
+                changed = mutate(notebooks[nb_path], mutation)
+            except AssertionError as err:
+                _RUNS[key] = concurrent.futures.Future()
+                _RUNS[key].set_exception(err)
+            else:
+                _RUNS[key] = nbfork.queue(nb_path, changed)
 
 
 @pytest.fixture(scope="module")
 def mutant_results(request):
-    "The future of each selected chapter's run, by notebook name."
+    "The future of each selected mutant's result, by (notebook name, mutation name)."
     if not _RUNS:
         start_runs(request.session.items)
+        nbfork.start_queued()
     return _RUNS
 
 
@@ -118,7 +128,7 @@ def test_every_spec_names_a_notebook():
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook,mutation", CASES)
 def test_mutant_fails_with_a_readable_message(notebook, mutation, mutant_results):
-    result = mutant_results[notebook.name].result()[mutation["name"]]
+    result = mutant_results[(notebook.name, mutation["name"])].result()
     print(f"{notebook.name} / {mutation['name']}: failed in cell {result.get('cell')} after {result['seconds']} s")
     assert not result["ok"], f"mutation {mutation['name']!r} of {notebook.name} ran without any error"
     assert result["ename"] not in nbfork.NOT_RUN, (

@@ -126,3 +126,27 @@ def test_a_runner_ends_when_the_test_process_that_started_it_is_gone():
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(pid), "the runner outlived the process that started it"
+
+
+def test_queued_variants_of_two_test_kinds_run_in_one_process_per_chapter(tmp_path):
+    "queue() from two callers, one start_queued(): each future gets its own variant's result."
+    path = tmp_path / "chapter.ipynb"
+    nb = notebook("import os\nx = 2", "assert x == 2, 'x must be 2'", "y = x + 1")
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    wrong = nbfork.queue(path, variant(nb, 0, "import os\nx = 3"))     # a planted mistake
+    right = nbfork.queue(path, variant(nb, 2, "y = 1 + x"))            # a correct alternative
+    runs = nbfork.start_queued()
+    assert len(runs) == 1                                               # one run, not two
+    assert wrong.result(timeout=120)["ename"] == "AssertionError"
+    assert right.result(timeout=120)["ok"]
+    runs[0].result(timeout=120)
+
+
+def test_a_chapter_that_cannot_be_read_fails_every_queued_variant(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{not json", encoding="utf-8")
+    futures = [nbfork.queue(path, notebook("x = 1")) for _ in range(2)]
+    (run,) = nbfork.start_queued()
+    assert isinstance(run.exception(timeout=60), ValueError)
+    for future in futures:
+        assert isinstance(future.exception(timeout=60), ValueError)

@@ -146,14 +146,29 @@ def _run(notebook):
 _RUNS = {}
 
 
+def _size(path):
+    return path.stat().st_size if path.exists() else 0
+
+
+def _make_env_early():
+    "Build the environment while the pool works on other runs (an error is kept for them)."
+    try:
+        standalone_python()
+    except (AssertionError, nbrun.Stopped):
+        pass
+
+
 def start_runs(items):
-    """Submit the selected notebooks among `items` to nbrun's pool; called by
-    tests/conftest.py when the tests start."""
-    for item in items:
-        if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder":
-            nb = item.callspec.params["notebook"]
-            if nb.name not in _RUNS:
-                _RUNS[nb.name] = nbrun.pool().submit(_run, nb)
+    """Submit the selected notebooks among `items` to nbrun's pool, the largest first, and
+    start building the wheel's environment beside the pool, so that no worker of the pool
+    waits for it; called by tests/conftest.py when the tests start."""
+    selected = {item.callspec.params["notebook"] for item in items
+                if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder"}
+    selected = sorted((nb for nb in selected if nb.name not in _RUNS), key=lambda nb: -_size(nb))
+    if selected and not _ENV:
+        threading.Thread(target=_make_env_early, daemon=True).start()
+    for nb in selected:
+        _RUNS[nb.name] = nbrun.submit(f"standalone: {nb.stem}", _run, nb)
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,15 @@ text; stdin is empty); the `random` module is reseeded in a child (no chapter dr
 it); threads that a cell started before a fork point do not exist in the child (no
 chapter keeps a thread pool across cells); files a cell left open share their offsets.
 
+The test modules do not call run_variants per chapter themselves: they queue() their
+variants and start_queued() submits one run per chapter to nbrun's pool, so that a
+chapter's mutants and its correct alternatives share the cells before their changes.
+
 `run_variants(nb, variants)` returns one result per variant, in the shape of
 `nbrun.execute`: {"ok", "seconds"} and, on an error, "cell" (the index in nb["cells"]),
 "ename", "evalue", "traceback".
 """
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -269,3 +274,39 @@ def run_variants(nb, changed, timeout=900):
             r["cell"] = index[r["cell"]]          # the index in nb["cells"], as nbrun reports
         out.append(r)
     return out
+
+
+# --- one run per chapter for the variants of every test module --------------------------------
+
+_QUEUED = {}                      # notebook path -> [(rewritten notebook, Future of its result)]
+
+
+def queue(nb_path, changed):
+    """A Future of the result of notebook `changed`, a rewritten copy of the notebook at
+    `nb_path`, run by the next start_queued(). The mutation and the alternative tests
+    queue their variants first, so that each chapter's cells before the changes run once
+    for both."""
+    future = concurrent.futures.Future()
+    _QUEUED.setdefault(nb_path, []).append((changed, future))
+    return future
+
+
+def start_queued():
+    """Submit the queued variants to nbrun's pool, one run_variants per chapter, the
+    largest chapters first; returns the pool's futures of the chapters' runs."""
+    chapters = sorted(_QUEUED.items(), key=lambda kv: -kv[0].stat().st_size)
+    _QUEUED.clear()
+    return [nbrun.submit(f"variants: {nb_path.stem}", _run_queued, nb_path, queued)
+            for nb_path, queued in chapters]
+
+
+def _run_queued(nb_path, queued):
+    try:
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        results = run_variants(nb, [changed for changed, _ in queued])
+    except BaseException as err:               # every test of the chapter reports it
+        for _, future in queued:
+            future.set_exception(err)
+        raise
+    for (_, future), result in zip(queued, results):
+        future.set_result(result)

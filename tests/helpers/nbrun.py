@@ -60,6 +60,21 @@ def pool():
     return _POOL
 
 
+TIMES = []                        # (label, seconds) of each finished run, for the summary
+
+
+def submit(label, fn, *args):
+    """Submit fn(*args) to the pool; its time is recorded under `label` (the test
+    session's summary lists the longest runs: they set how long the session takes)."""
+    def timed():
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            TIMES.append((label, time.perf_counter() - start))
+    return pool().submit(timed)
+
+
 def shutdown_pool():
     """Stop the session's runs: the waiting ones are cancelled, the running ones killed
     with their process groups (a runner and the children it forked; a Jupyter kernel
@@ -81,21 +96,6 @@ def shutdown_pool():
         _POOL = None
     with _LOCK:
         _STOPPING = False
-
-
-def submit_by_chapter(items, test_name, param, run_chapter, runs):
-    """Group the `param` values of the selected tests named `test_name` among `items` by
-    their "notebook", and submit run_chapter(notebook, values) to the pool once per chapter,
-    the largest notebooks first; `runs` maps a notebook's name to its future."""
-    selected = {}
-    for item in items:
-        if getattr(item, "originalname", "") == test_name:
-            params = item.callspec.params
-            selected.setdefault(params["notebook"], []).append(params[param])
-    for nb_path, values in sorted(selected.items(),
-                                  key=lambda kv: -(kv[0].stat().st_size if kv[0].exists() else 0)):
-        if nb_path.name not in runs:
-            runs[nb_path.name] = pool().submit(run_chapter, nb_path, values)
 
 
 class Stopped(Exception):
