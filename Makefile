@@ -75,6 +75,11 @@ check-clean: $(STAMP)
 
 # Notebooks run twice: tests/book/test_notebooks_standalone.py runs each one alone against
 # the built wheel (MLPBOOK_BUILD=quick), the book build runs them with MLPBOOK_BUILD=book.
+# One BLAS thread per process: the tests run beside two notebook runs (tests/helpers/nbrun.py),
+# and BLAS threads that wait for a busy core spin and slow every process down many times.
+pytest: export OPENBLAS_NUM_THREADS = 1
+pytest: export OMP_NUM_THREADS = 1
+pytest: export MKL_NUM_THREADS = 1
 pytest: $(STAMP)
 	@date '+[%T] pytest'
 	$(BIN)/python -m pytest tests -p no:cacheprovider --durations=25; rc=$$?; \

@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import nbformat
@@ -67,6 +68,13 @@ def config():
     return int(execute.get("timeout", 30)), bool(execute.get("allow_errors", False))
 
 
+def cores():
+    "The cores this process may run on (a container's share, where Linux says it)."
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def execute(name, one_thread):
     """Execute notebook `name` in its own folder, as Jupyter Book would; returns
     (name, executed notebook, seconds, error text or None). Runs in a worker process."""
@@ -97,10 +105,12 @@ def execute(name, one_thread):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+    parser.add_argument("--jobs", type=int, default=min(4, cores()),
                         help="notebooks run at once (default: one per core, at most 4)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MLPBOOK_BUILD", "book")
+    # The book's mode (CONTRIBUTING.md, rule 9), whatever the shell had: the cache does not
+    # know which mode made its outputs, and the book shows them.
+    os.environ["MLPBOOK_BUILD"] = "book"
     figure_text.point_kernels_here()                # as the Sphinx build's kernels do
 
     from jupyter_cache import get_cache
@@ -133,9 +143,12 @@ def main(argv=None):
             continue
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs,
                                                     max_tasks_per_child=1) as pool:
-            for future in concurrent.futures.as_completed(
-                    [pool.submit(execute, name, one_thread) for name in group]):
-                store(*future.result())
+            futures = {pool.submit(execute, name, one_thread): name for name in group}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    store(*future.result())
+                except Exception:          # noqa: BLE001 (a kernel that died, or no kernel)
+                    store(futures[future], None, 0.0, traceback.format_exc())
 
     print(f"{len(names) - len(failures)} of {len(names)} notebooks executed in "
           f"{time.perf_counter() - start:.0f} s ({args.jobs} at a time)", flush=True)

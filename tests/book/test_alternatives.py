@@ -20,7 +20,6 @@ round that fails is run again one alternative at a time, so a failure is still r
 against the alternative that caused it. The rounds run in one process with the chapter's
 mutants (tests/book/test_mutations.py). Two chapters run at a time.
 """
-import concurrent.futures
 import copy
 import json
 from pathlib import Path
@@ -125,7 +124,7 @@ def start_runs(items):
     """Queue the selected alternatives among `items`, packed into rounds per chapter
     (tests/helpers/nbfork.py: each chapter's variants, these and the mutants', run in one
     process); called by tests/conftest.py when the tests start, before
-    nbfork.start_queued(). A spec that does not apply fails its chapter's tests."""
+    nbfork.start_queued(). An alternative that does not apply fails its own test."""
     selected = {}
     for item in items:
         if getattr(item, "originalname", "") == "test_correct_alternative_passes_the_chapter":
@@ -133,15 +132,22 @@ def start_runs(items):
             if (nb_path.name, alternative["name"]) not in _RUNS:
                 selected.setdefault(nb_path, []).append(alternative)
     for nb_path, spec in selected.items():
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
         try:
-            groups = [(group, nbfork.queue(nb_path, rewrite_all(nb, group)))
-                      for group in rounds(nb, spec)]
-        except AssertionError as err:
-            failed = concurrent.futures.Future()
-            failed.set_exception(err)
-            groups = [(spec, failed)]
-        for group, future in groups:
+            nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        except Exception as err:          # noqa: BLE001 (the chapter's tests report it)
+            for a in spec:
+                _RUNS[(nb_path.name, a["name"])] = (nbfork.failed(err), [a])
+            continue
+        applies = []
+        for a in spec:                    # one that does not apply fails its own test
+            try:
+                _span(nb, a)
+            except AssertionError as err:
+                _RUNS[(nb_path.name, a["name"])] = (nbfork.failed(err), [a])
+            else:
+                applies.append(a)
+        for group in rounds(nb, applies):
+            future = nbfork.queue(nb_path, rewrite_all(nb, group))
             for a in group:
                 _RUNS[(nb_path.name, a["name"])] = (future, group)
 

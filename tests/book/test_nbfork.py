@@ -1,11 +1,14 @@
 """The forking runner of the mutation and alternative tests (tests/helpers/nbfork.py) gives
 each variant what a fresh kernel would: the objects and the files of the cells before its
 change, nothing that another variant did, and its own first error."""
+import concurrent.futures
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 import nbfork
 import nbrun
@@ -128,25 +131,35 @@ def test_a_runner_ends_when_the_test_process_that_started_it_is_gone():
     assert not _alive(pid), "the runner outlived the process that started it"
 
 
-def test_queued_variants_of_two_test_kinds_run_in_one_process_per_chapter(tmp_path):
+@pytest.fixture
+def own_queue(monkeypatch):
+    """start_queued() on a queue and a pool of this test's own: the session's pool is busy
+    with the chapters' runs, queued before the first test."""
+    monkeypatch.setattr(nbfork, "_QUEUED", {})
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    yield lambda: nbfork.start_queued(submit=lambda label, fn, *args: pool.submit(fn, *args))
+    pool.shutdown(wait=True)
+
+
+def test_queued_variants_of_two_test_kinds_run_in_one_process_per_chapter(tmp_path, own_queue):
     "queue() from two callers, one start_queued(): each future gets its own variant's result."
     path = tmp_path / "chapter.ipynb"
     nb = notebook("import os\nx = 2", "assert x == 2, 'x must be 2'", "y = x + 1")
     path.write_text(json.dumps(nb), encoding="utf-8")
     wrong = nbfork.queue(path, variant(nb, 0, "import os\nx = 3"))     # a planted mistake
     right = nbfork.queue(path, variant(nb, 2, "y = 1 + x"))            # a correct alternative
-    runs = nbfork.start_queued()
+    runs = own_queue()
     assert len(runs) == 1                                               # one run, not two
     assert wrong.result(timeout=120)["ename"] == "AssertionError"
     assert right.result(timeout=120)["ok"]
     runs[0].result(timeout=120)
 
 
-def test_a_chapter_that_cannot_be_read_fails_every_queued_variant(tmp_path):
+def test_a_chapter_that_cannot_be_read_fails_every_queued_variant(tmp_path, own_queue):
     path = tmp_path / "broken.ipynb"
     path.write_text("{not json", encoding="utf-8")
     futures = [nbfork.queue(path, notebook("x = 1")) for _ in range(2)]
-    (run,) = nbfork.start_queued()
+    (run,) = own_queue()
     assert isinstance(run.exception(timeout=60), ValueError)
     for future in futures:
         assert isinstance(future.exception(timeout=60), ValueError)

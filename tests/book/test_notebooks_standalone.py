@@ -154,7 +154,7 @@ def _make_env_early():
     "Build the environment while the pool works on other runs (an error is kept for them)."
     try:
         standalone_python()
-    except (AssertionError, nbrun.Stopped):
+    except AssertionError:            # kept in _ENV: every run reports it
         pass
 
 
@@ -166,7 +166,7 @@ def start_runs(items):
                 if getattr(item, "originalname", "") == "test_notebook_runs_alone_in_an_empty_folder"}
     selected = sorted((nb for nb in selected if nb.name not in _RUNS), key=lambda nb: -_size(nb))
     if selected and not _ENV:
-        threading.Thread(target=_make_env_early, daemon=True).start()
+        nbrun.start_beside(_make_env_early)
     for nb in selected:
         _RUNS[nb.name] = nbrun.submit(f"standalone: {nb.stem}", _run, nb)
 

@@ -256,43 +256,13 @@ def test_workbook_and_pdf_links(page):
 
 # --- figures drawn at the width they are shown (CONTRIBUTING.md, rule 8) -----------------------
 
-MEASURE = """<!doctype html><html><body style="margin:0">
-<iframe id="f" style="width:1280px;height:900px;border:0" src="PAGE"></iframe>
-<pre id="result">pending</pre>
-<script>
-document.getElementById("f").addEventListener("load", function () {
-  var doc = this.contentDocument, out = [];
-  var imgs = doc.querySelectorAll("article img, .bd-article img, main img");
-  imgs.forEach(function (img) {
-    var r = img.getBoundingClientRect();
-    out.push({src: img.getAttribute("src"), natural: img.naturalWidth, shown: r.width});
-  });
-  document.getElementById("result").textContent = JSON.stringify(out);
-});
-</script></body></html>"""
 MIN_SCALE = 0.6
-
-
-@functools.lru_cache(maxsize=None)
-def _figure_sizes(chromium, site, page):
-    "The DOM of MEASURE run on `page` in a 1280-px window."
-    measure = SITE / f"__measure_{pathlib.Path(page).stem}.html"
-    measure.write_text(MEASURE.replace("PAGE", page))
-    try:
-        dom = chromium("--dump-dom", f"{site}/{measure.name}")
-    finally:
-        measure.unlink()
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
-    assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
-    return dom
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_figures_not_heavily_downscaled(site, chromium, page, pages_loaded):
     "Each figure is shown at >= 60% of its drawn width in a 1280-px window (text stays >= ~9 pt)."
-    dom = _figure_sizes(chromium, site, page)
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
-    images = [i for i in json.loads(html.unescape(found.group(1))) if i["natural"] >= 200]
+    images = [i for i in _layout(chromium, site, page, 1280)["images"] if i["natural"] >= 200]
     assert images or page not in FIGURES, f"{page}: no figure measured, {FIGURES[page]} expected"
     bad = [f"{i['src']}: drawn {i['natural']} px, shown {i['shown']:.0f} px" for i in images
            if i["shown"] < MIN_SCALE * i["natural"]]
@@ -458,7 +428,7 @@ def pages_loaded(site, chromium, request):
                     "test_every_chapter_has_exercises_with_hidden_solutions"):
             loads[(_dom, (chromium, f"{site}/{page}"))] = None
         elif name == "test_figures_not_heavily_downscaled":
-            loads[(_figure_sizes, (chromium, site, page))] = None
+            loads[(_layout, (chromium, site, page, 1280))] = None
         elif name in ("test_code_lines_never_wrap_nor_get_cut_off", "test_display_math_is_never_cut_off",
                       "test_figure_text_at_least_9pt_as_shown", "test_no_empty_code_cell_box"):
             loads[(_layout, (chromium, site, page, width))] = None

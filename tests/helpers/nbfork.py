@@ -291,12 +291,22 @@ def queue(nb_path, changed):
     return future
 
 
-def start_queued():
-    """Submit the queued variants to nbrun's pool, one run_variants per chapter, the
-    largest chapters first; returns the pool's futures of the chapters' runs."""
-    chapters = sorted(_QUEUED.items(), key=lambda kv: -kv[0].stat().st_size)
+def failed(err):
+    "A Future that holds the exception `err`: a variant that could not be queued."
+    future = concurrent.futures.Future()
+    future.set_exception(err)
+    return future
+
+
+def start_queued(submit=None):
+    """Submit the queued variants, one run_variants per chapter, the largest chapters
+    first, to nbrun's pool (or with `submit(label, fn, *args)`); returns the futures of
+    the chapters' runs."""
+    submit = submit or nbrun.submit
+    chapters = sorted(_QUEUED.items(),
+                      key=lambda kv: -(kv[0].stat().st_size if kv[0].exists() else 0))
     _QUEUED.clear()
-    return [nbrun.submit(f"variants: {nb_path.stem}", _run_queued, nb_path, queued)
+    return [submit(f"variants: {nb_path.stem}", _run_queued, nb_path, queued)
             for nb_path, queued in chapters]
 
 

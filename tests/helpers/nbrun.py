@@ -61,6 +61,15 @@ def pool():
 
 
 TIMES = []                        # (label, seconds) of each finished run, for the summary
+_THREADS = []                     # work started beside the pool (start_beside)
+
+
+def start_beside(fn):
+    """Run fn() in a thread beside the pool (work that would hold up a worker, such as
+    building an environment every run needs); shutdown_pool() waits for it."""
+    thread = threading.Thread(target=fn, daemon=True)
+    _THREADS.append(thread)
+    thread.start()
 
 
 def submit(label, fn, *args):
@@ -94,6 +103,9 @@ def shutdown_pool():
     if _POOL is not None:
         _POOL.shutdown(wait=True)
         _POOL = None
+    for thread in _THREADS:           # its process was killed above; no new one starts
+        thread.join(timeout=60)
+    _THREADS.clear()
     with _LOCK:
         _STOPPING = False
 
