@@ -69,7 +69,7 @@ def config():
 
 
 def cores():
-    "The cores this process may run on (a container's share, where Linux says it)."
+    "The cores this process may run on (its CPU affinity, where the system reports it)."
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

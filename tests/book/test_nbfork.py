@@ -138,7 +138,7 @@ def own_queue(monkeypatch):
     monkeypatch.setattr(nbfork, "_QUEUED", {})
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     yield lambda: nbfork.start_queued(submit=lambda label, fn, *args: pool.submit(fn, *args))
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=False, cancel_futures=True)   # a stuck runner: the session kills it
 
 
 def test_queued_variants_of_two_test_kinds_run_in_one_process_per_chapter(tmp_path, own_queue):
