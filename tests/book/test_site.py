@@ -4,8 +4,9 @@ They need `_build/html` (made by `make book`, which `make test` runs first) and
 Chromium; each is skipped with a message saying which is missing. The site is
 served on 127.0.0.1 so that it is read as a reader's browser would read it.
 
-Each page is loaded once per kind of look (its DOM, its layout at each width, its
-figures' sizes); the loads are cached, and made two at a time before the first test
+Each page is loaded once: in a frame 1280 px wide, where its DOM is kept for the tests
+that read it and its layout measured, then narrowed to 800 px and measured again (see
+LAYOUT). The loads are cached, and made two at a time before the first test
 (`pages_loaded`), each Chromium with a profile of its own.
 """
 import concurrent.futures
@@ -111,6 +112,12 @@ def _dom(chromium, url):
     return chromium("--dump-dom", url)
 
 
+def _page_dom(chromium, site, page):
+    """The DOM of a page of the book once MathJax has typeset it, every <details> as the
+    reader gets it (closed): taken by the load the layout tests make anyway (see LAYOUT)."""
+    return _layouts(chromium, site, page)["dom"]
+
+
 # Pages that must contain typeset mathematics (a page without any, like the callbacks
 # section, is still checked for raw TeX and nbdev directives).
 MATH_PAGES = ["nbs/01_layers.html", "nbs/01a_init.html", "nbs/01b_gradcheck.html", "nbs/02_activations.html",
@@ -127,7 +134,7 @@ def test_index_redirects_to_intro(site, chromium, pages_loaded):
 def test_page_renders_math_and_no_raw_markup(site, chromium, page, pages_loaded):
     assert (SITE / page).exists(), f"{page} was not built"
     source = (SITE / page).read_text()
-    dom = _dom(chromium, f"{site}/{page}")
+    dom = _page_dom(chromium, site, page)
     if page in MATH_PAGES:
         assert 'class="math' in source, f"{page} was expected to contain mathematics"
     if 'class="math' in source:
@@ -151,7 +158,7 @@ def test_mathjax_served_locally():
 
 @pytest.mark.parametrize("page,count", FIGURES.items())
 def test_figures_present_and_non_empty(site, chromium, page, count, pages_loaded):
-    dom = _dom(chromium, f"{site}/{page}")
+    dom = _page_dom(chromium, site, page)
     images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
     assert len(images) >= count, f"{page}: expected at least {count} figures, found {images}"
     for src in images:
@@ -206,7 +213,7 @@ def test_every_chapter_has_exercises_with_hidden_solutions(site, chromium, page,
     "Solutions are <details class=\"solution\"> blocks (CONTRIBUTING.md, rule 3): closed, with a summary."
     source = (SITE / page).read_text()
     assert 'id="exercises"' in source, f"{page} has no Exercises section"
-    dom = _dom(chromium, f"{site}/{page}")
+    dom = _page_dom(chromium, site, page)
     solutions = re.findall(r'<details\b[^>]*class="[^"]*\bsolution\b[^"]*"[^>]*>(.*?)</details>', dom, flags=re.S)
     assert solutions, f"{page}: no <details class=\"solution\"> blocks"
     assert not re.search(r'<details\b[^>]*class="[^"]*\bsolution\b[^"]*"[^>]*\bopen\b', dom), f"{page}: a solution is open"
@@ -271,11 +278,12 @@ def test_figures_not_heavily_downscaled(site, chromium, page, pages_loaded):
 
 # --- the page renders as written, at 800 and 1280 px (CONTRIBUTING.md, rule 8) --------------
 # Measured in the DOM of each page, loaded in an iframe of the window's width once MathJax
-# has typeset it and its fonts are in, with every <details> (folded code, solutions) open.
+# has typeset it and its fonts are in, with every <details> (folded code, solutions) open;
+# loaded at 1280 px, then narrowed to 800 px and measured again.
 
 WIDTHS = (800, 1280)
 LAYOUT = """<!doctype html><html><body style="margin:0">
-<iframe id="f" style="width:WIDTHpx;height:900px;border:0" src="PAGE"></iframe>
+<iframe id="f" style="width:__FIRST__px;height:900px;border:0" src="__PAGE__"></iframe>
 <pre id="result">pending</pre>
 <script>
 function px(v) { return parseFloat(v) || 0; }
@@ -376,18 +384,30 @@ function measure(doc, win) {
   });
   return out;
 }
+// Loaded at the first width; measured there, then the frame is narrowed to each next width
+// and measured again (the page lays itself out for its width with CSS alone, so this shows
+// what opening it at that width shows: test_narrowing_shows_what_opening_narrow_shows).
 document.getElementById("f").addEventListener("load", function () {
-  var win = this.contentWindow, doc = this.contentDocument;
+  var frame = this, win = this.contentWindow, doc = this.contentDocument;
   var typeset = win.MathJax && win.MathJax.startup && win.MathJax.startup.promise;
+  var widths = __WIDTHS__;
   Promise.resolve(typeset).then(function () { return doc.fonts ? doc.fonts.ready : null; })
     .then(function () {
+      var out = {dom: doc.documentElement.outerHTML, widths: {}};  // as the reader gets it
       doc.querySelectorAll("details").forEach(function (d) { d.open = true; });
-      setTimeout(function () {
-        var result;
-        try { result = JSON.stringify(measure(doc, win)); }
-        catch (e) { result = JSON.stringify({error: String(e)}); }
-        document.getElementById("result").textContent = result;
-      }, 200);
+      function next(i) {
+        if (i == widths.length) {
+          document.getElementById("result").textContent = JSON.stringify(out);
+          return;
+        }
+        frame.style.width = widths[i] + "px";
+        setTimeout(function () {
+          try { out.widths[widths[i]] = measure(doc, win); }
+          catch (e) { out.widths[widths[i]] = {error: String(e)}; }
+          next(i + 1);
+        }, 200);
+      }
+      next(0);
     });
 });
 </script></body></html>"""
@@ -395,18 +415,27 @@ PAGES = sorted(set(CHAPTERS + OTHER_PAGES))
 
 
 @functools.lru_cache(maxsize=None)
-def _layout(chromium, site, page, width):
-    "What a reader's window of `width` px shows of `page` (see LAYOUT), as a dict."
-    measure = SITE / f"__layout_{pathlib.Path(page).stem}_{width}.html"
-    measure.write_text(LAYOUT.replace("PAGE", page).replace("WIDTH", str(width)))
+def _layouts(chromium, site, page, widths=tuple(sorted(WIDTHS, reverse=True))):
+    """One load of `page` (see LAYOUT): {"dom": its DOM once typeset, "widths": {width:
+    what a reader's window of that width shows}}, for each of `widths`, the first of them
+    the width it is loaded at."""
+    name = "_".join(str(w) for w in widths)
+    measure = SITE / f"__layout_{pathlib.Path(page).stem}_{name}.html"
+    measure.write_text(LAYOUT.replace("__PAGE__", page).replace("__FIRST__", str(widths[0]))
+                       .replace("__WIDTHS__", json.dumps(list(widths))))
     try:
-        dom = chromium("--dump-dom", f"{site}/{measure.name}", width=width + 40)
+        dom = chromium("--dump-dom", f"{site}/{measure.name}", width=widths[0] + 40)
     finally:
         measure.unlink()
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
     assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
-    layout = json.loads(html.unescape(found.group(1)))
-    assert "error" not in layout, f"{page}: measuring failed: {layout.get('error')}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _layout(chromium, site, page, width, loaded=None):
+    "What a reader's window of `width` px shows of `page` (see LAYOUT), as a dict."
+    layout = (loaded or _layouts(chromium, site, page))["widths"][str(width)]
+    assert "error" not in layout, f"{page}: measuring at {width} px failed: {layout.get('error')}"
     assert layout["width"] == width, f"{page}: measured at {layout['width']} px, not {width}"
     return layout
 
@@ -422,16 +451,15 @@ def pages_loaded(site, chromium, request):
             if getattr(item, "originalname", "") == "test_index_redirects_to_intro":
                 loads[(_dom, (chromium, f"{site}/index.html"))] = None
             continue
-        page, width = item.callspec.params.get("page"), item.callspec.params.get("width", 1280)
-        name = item.originalname
-        if name in ("test_page_renders_math_and_no_raw_markup", "test_figures_present_and_non_empty",
-                    "test_every_chapter_has_exercises_with_hidden_solutions"):
-            loads[(_dom, (chromium, f"{site}/{page}"))] = None
-        elif name == "test_figures_not_heavily_downscaled":
-            loads[(_layout, (chromium, site, page, 1280))] = None
-        elif name in ("test_code_lines_never_wrap_nor_get_cut_off", "test_display_math_is_never_cut_off",
-                      "test_figure_text_at_least_9pt_as_shown", "test_no_empty_code_cell_box"):
-            loads[(_layout, (chromium, site, page, width))] = None
+        if item.originalname in ("test_page_renders_math_and_no_raw_markup",
+                                 "test_figures_present_and_non_empty",
+                                 "test_every_chapter_has_exercises_with_hidden_solutions",
+                                 "test_figures_not_heavily_downscaled",
+                                 "test_code_lines_never_wrap_nor_get_cut_off",
+                                 "test_display_math_is_never_cut_off",
+                                 "test_figure_text_at_least_9pt_as_shown",
+                                 "test_no_empty_code_cell_box"):
+            loads[(_layouts, (chromium, site, item.callspec.params["page"]))] = None
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     try:
         for future in [pool.submit(load, *args) for load, args in loads]:
@@ -441,6 +469,24 @@ def pages_loaded(site, chromium, request):
                 pass
     finally:                         # an interrupt does not wait for the loads not begun
         pool.shutdown(cancel_futures=True)
+
+
+def _seen(layout):
+    "What the layout tests judge in a measured layout, to compare two loads by."
+    return {"code": [(c["lines"], c["shown"], c["cut"]) for c in layout["code"]],
+            "math": [(m["label"], m["cut"]) for m in layout["math"]],
+            "images": [(i["src"], round(i["shown"])) for i in layout["images"]],
+            "empty": layout["empty"]}
+
+
+@pytest.mark.parametrize("page", ["nbs/04_optimizers.html", "nbs/05f_batchnorm.html"])
+def test_narrowing_shows_what_opening_narrow_shows(site, chromium, page, pages_loaded):
+    """The layout tests load a page at 1280 px and narrow it to 800 px (one load per page
+    for both widths): what they measure must be what a reader who opens the page in an
+    800-px window sees. Checked on two long pages with code, equations and figures."""
+    narrowed = _layout(chromium, site, page, 800)
+    opened = _layout(chromium, site, page, 800, loaded=_layouts(chromium, site, page, (800,)))
+    assert _seen(narrowed) == _seen(opened), f"{page}: narrowed to 800 px, it lays out otherwise"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
