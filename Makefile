@@ -5,9 +5,10 @@
 #                 mlpbook-notebooks.zip, by tools/reader_links.py), and print
 #                 _build/html/mlpbook.pdf when Chromium is installed
 #   make test  -> the same bootstrap, then every check: export in sync, clean notebooks,
-#                 the book build, then pytest over tests/ (unit tests, every chapter run
-#                 alone against the built wheel, mutation and workbook tests, hidden
-#                 solutions, line width, the PDF, browser tests of the built site)
+#                 the book build (the PDF printed beside the tests), then pytest over
+#                 tests/ (unit tests, every chapter run alone against the built wheel,
+#                 mutation and workbook tests, hidden solutions, line width, the PDF,
+#                 browser tests of the built site)
 # Also: make workbook (workbook/NN_*.ipynb to fill in), make pdf (after make html).
 PYTHON ?= python3
 VENV   := .venv
@@ -85,7 +86,23 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider --durations=25; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; fi; exit $$rc
 
-test: check-export check-clean book pytest
+# The tests start once the site is built; the PDF (a minute, mostly on one core) is printed
+# beside them, into _build/pdf.log, and the tests that need it wait for its exit status
+# (the pdf_printed fixture of tests/conftest.py reads the file MLPBOOK_PDF_STATUS names).
+PDF_STATUS := _build/pdf.status
+test: check-export check-clean html
+ifneq ($(CHROMIUM),)
+	@rm -f $(PDF_STATUS) _build/pdf.log
+	@date '+[%T] the PDF, printed beside the tests (its output: _build/pdf.log)'
+	@( $(MAKE) --no-print-directory pdf > _build/pdf.log 2>&1; echo $$? > $(PDF_STATUS) ) & \
+	MLPBOOK_PDF_STATUS="$(CURDIR)/$(PDF_STATUS)" $(MAKE) --no-print-directory pytest; rc=$$?; \
+	wait; if [ "$$(cat $(PDF_STATUS) 2>/dev/null)" != 0 ]; then \
+	  tail -n 40 _build/pdf.log; echo "printing the PDF failed"; exit 1; fi; \
+	date '+[%T] the PDF is _build/html/mlpbook.pdf'; exit $$rc
+else
+	@echo "No PDF: printing the book to PDF needs Chromium (apt-get install chromium)."
+	@$(MAKE) --no-print-directory pytest
+endif
 
 clean:
 	rm -rf _build .pytest_cache workbook

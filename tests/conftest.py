@@ -85,6 +85,30 @@ def spirals():
 
 
 @pytest.fixture(scope="session")
+def pdf_printed():
+    """Wait for the PDF of the book if it is being printed beside the tests: `make test`
+    starts the tests once the site is built and prints the PDF meanwhile, writing its
+    exit status to the file MLPBOOK_PDF_STATUS names. Elsewhere there is nothing to wait
+    for (`make book` prints the PDF before it returns)."""
+    import os
+    import time
+    status = os.environ.get("MLPBOOK_PDF_STATUS")
+    if not status:
+        return
+    status = Path(status)
+    deadline = time.monotonic() + 900
+    while not status.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the PDF printed beside the tests did not finish: no {status} after 900 s")
+        time.sleep(1)
+    code = status.read_text().strip()
+    if code != "0":
+        log = status.with_name("pdf.log")
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        pytest.fail(f"`make pdf` failed (exit status {code}); the end of {log}:\n{tail}")
+
+
+@pytest.fixture(scope="session")
 def torch():
     """PyTorch, the oracle for parity tests; those tests skip where it is absent."""
     torch = pytest.importorskip("torch", reason="PyTorch is not installed: parity tests skipped "

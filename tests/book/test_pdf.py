@@ -51,7 +51,7 @@ def _tool(name):
 
 
 @pytest.fixture(scope="module")
-def pdf():
+def pdf(pdf_printed):
     if not (SITE / "index.html").exists():
         pytest.skip("no book built: run `make book` first")
     if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
