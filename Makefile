@@ -88,24 +88,32 @@ pytest: $(STAMP)
 
 # The tests start once the site is built; the PDF (a minute, mostly on one core) is printed
 # beside them, into _build/pdf.log, and the tests that need it wait for its exit status
-# (the pdf_printed fixture of tests/conftest.py reads the file MLPBOOK_PDF_STATUS names).
-# The two make runs below are told (-o) not to remake the environment: it is ready, but
-# nbdev-export rewrites pyproject.toml, so it looks older than it, and two pip installs
-# at once into one .venv would break it.
+# (the pdf_printed fixture of tests/conftest.py reads the file MLPBOOK_PDF_STATUS names,
+# written whole by a rename). The PDF runs in a session of its own, stopped with the tests
+# on Ctrl-C (a background job of sh ignores SIGINT). The two make runs are told (-o) not to
+# remake the environment: it is ready, but nbdev-export rewrites pyproject.toml, so it
+# looks older than it, and two pip installs at once into one .venv would break it. Under
+# `make -n` the recipe is only shown: a line with $(MAKE) in it would otherwise run.
 PDF_STATUS := _build/pdf.status
+DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))
 test: check-export check-clean html
+ifeq ($(DRY_RUN),)
 ifneq ($(CHROMIUM),)
-	@rm -f $(PDF_STATUS) _build/pdf.log
+	@rm -f $(PDF_STATUS) $(PDF_STATUS).tmp _build/pdf.log
 	@date '+[%T] the PDF, printed beside the tests (its output: _build/pdf.log)'
-	@( $(MAKE) --no-print-directory -o $(STAMP) pdf > _build/pdf.log 2>&1; \
-	   echo $$? > $(PDF_STATUS) ) & \
-	MLPBOOK_PDF_STATUS="$(CURDIR)/$(PDF_STATUS)" $(MAKE) --no-print-directory -o $(STAMP) pytest; rc=$$?; \
-	wait; if [ "$$(cat $(PDF_STATUS) 2>/dev/null)" != 0 ]; then \
+	@setsid sh -c '$(MAKE) --no-print-directory -o $(STAMP) pdf > _build/pdf.log 2>&1; \
+	  echo $$? > $(PDF_STATUS).tmp && mv $(PDF_STATUS).tmp $(PDF_STATUS)' & pdf=$$!; \
+	trap 'kill -TERM -$$pdf 2>/dev/null; exit 130' INT TERM; \
+	MLPBOOK_PDF_STATUS="$(CURDIR)/$(PDF_STATUS)" $(MAKE) --no-print-directory -o $(STAMP) pytest; \
+	rc=$$?; wait; if [ "$$(cat $(PDF_STATUS) 2>/dev/null)" != 0 ]; then \
 	  tail -n 40 _build/pdf.log; echo "printing the PDF failed"; exit 1; fi; \
 	date '+[%T] the PDF is _build/html/mlpbook.pdf'; exit $$rc
 else
 	@echo "No PDF: printing the book to PDF needs Chromium (apt-get install chromium)."
 	@$(MAKE) --no-print-directory -o $(STAMP) pytest
+endif
+else
+	@echo "make test: the PDF (make pdf) beside the tests (make pytest)"
 endif
 
 clean:

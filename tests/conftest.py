@@ -7,7 +7,9 @@ and needs no __init__.py files; in that mode no test folder is put on sys.path, 
 helper modules of tests/helpers/ (nbrun: run a notebook in a fresh kernel) are put there
 here and imported by name: `import nbrun`.
 """
+import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,25 +89,21 @@ def spirals():
 @pytest.fixture(scope="session")
 def pdf_printed():
     """Wait for the PDF of the book if it is being printed beside the tests: `make test`
-    starts the tests once the site is built and prints the PDF meanwhile, writing its
-    exit status to the file MLPBOOK_PDF_STATUS names. Elsewhere there is nothing to wait
-    for (`make book` prints the PDF before it returns)."""
-    import os
-    import time
+    starts the tests once the site is built and prints the PDF meanwhile, then writes its
+    exit status to the file MLPBOOK_PDF_STATUS names (whole, by a rename). Returns that
+    status as text ("0": printed), or None where nothing is printed beside the tests
+    (`make book` prints the PDF before it returns). Tests that read the PDF check it;
+    the others only wait."""
     status = os.environ.get("MLPBOOK_PDF_STATUS")
     if not status:
-        return
+        return None
     status = Path(status)
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 1800        # make_pdf.py stops Chromium after 900 s
     while not status.exists():
         if time.monotonic() > deadline:
-            pytest.fail(f"the PDF printed beside the tests did not finish: no {status} after 900 s")
+            pytest.fail(f"the PDF printed beside the tests did not finish: no {status} after 1800 s")
         time.sleep(1)
-    code = status.read_text().strip()
-    if code != "0":
-        log = status.with_name("pdf.log")
-        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-        pytest.fail(f"`make pdf` failed (exit status {code}); the end of {log}:\n{tail}")
+    return status.read_text().strip()
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +119,6 @@ def torch():
 # examples on every run (a failure is reproducible, never a one-off). Set
 # HYPOTHESIS_PROFILE=explore to draw fresh random examples while developing.
 try:
-    import os
-
     from hypothesis import settings
 
     settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 PDF = SITE / "mlpbook.pdf"
 SHOTS = ROOT / "_build" / "screenshots"
+PDF_LOG = ROOT / "_build" / "pdf.log"            # where `make test` prints it (Makefile)
 
 
 def chapter_titles():
@@ -52,6 +53,10 @@ def _tool(name):
 
 @pytest.fixture(scope="module")
 def pdf(pdf_printed):
+    if pdf_printed not in (None, "0"):          # printed beside the tests, and it failed
+        log = PDF_LOG.read_text(errors="replace")[-3000:] if PDF_LOG.exists() else ""
+        pytest.fail(f"`make pdf` failed (exit status {pdf_printed!r}); the end of "
+                    f"{PDF_LOG.relative_to(ROOT)}:\n{log}")
     if not (SITE / "index.html").exists():
         pytest.skip("no book built: run `make book` first")
     if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):

@@ -1,6 +1,6 @@
 """Browser tests of the built book: the pages a reader sees, in headless Chromium.
 
-They need `_build/html` (made by `make book`, which `make test` runs first) and
+They need `_build/html` (made by `make book`; `make test` builds the site first) and
 Chromium; each is skipped with a message saying which is missing. The site is
 served on 127.0.0.1 so that it is read as a reader's browser would read it.
 
@@ -429,7 +429,10 @@ def _layouts(chromium, site, page, widths=tuple(sorted(WIDTHS, reverse=True))):
         measure.unlink()
     found = re.search(r'<pre id="result">(.*?)</pre>', dom, flags=re.S)
     assert found and found.group(1) != "pending", f"{page}: the page did not load for measuring"
-    return json.loads(html.unescape(found.group(1)))
+    loaded = json.loads(html.unescape(found.group(1)))
+    assert re.search(r'<article\b[^>]*class="[^"]*\bbd-article\b', loaded["dom"]), \
+        f"{page}: no article of the book in the page loaded for measuring (not found?)"
+    return loaded
 
 
 def _layout(chromium, site, page, width, loaded=None):
