@@ -89,19 +89,20 @@ pytest: $(STAMP)
 # The tests start once the site is built; the PDF (a minute, mostly on one core) is printed
 # beside them, into _build/pdf.log, and the tests that need it wait for its exit status
 # (the pdf_printed fixture of tests/conftest.py reads the file MLPBOOK_PDF_STATUS names,
-# written whole by a rename). The PDF runs in a session of its own, stopped with the tests
-# on Ctrl-C (a background job of sh ignores SIGINT). The two make runs are told (-o) not to
+# written whole by a rename). The PDF runs in a session of its own (where setsid exists),
+# stopped on Ctrl-C with the tests (a background job of sh ignores SIGINT). The two make runs are told (-o) not to
 # remake the environment: it is ready, but nbdev-export rewrites pyproject.toml, so it
 # looks older than it, and two pip installs at once into one .venv would break it. Under
-# `make -n` the recipe is only shown: a line with $(MAKE) in it would otherwise run.
+# `make -n` (or -t) the recipe is only shown: a line with $(MAKE) in it would otherwise run.
 PDF_STATUS := _build/pdf.status
-DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))
+DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring t,$(firstword -$(MAKEFLAGS)))
+SETSID := $(if $(shell command -v setsid 2>/dev/null),setsid -w)
 test: check-export check-clean html
 ifeq ($(DRY_RUN),)
 ifneq ($(CHROMIUM),)
 	@rm -f $(PDF_STATUS) $(PDF_STATUS).tmp _build/pdf.log
 	@date '+[%T] the PDF, printed beside the tests (its output: _build/pdf.log)'
-	@setsid sh -c '$(MAKE) --no-print-directory -o $(STAMP) pdf > _build/pdf.log 2>&1; \
+	@$(SETSID) sh -c '$(MAKE) --no-print-directory -o $(STAMP) pdf > _build/pdf.log 2>&1; \
 	  echo $$? > $(PDF_STATUS).tmp && mv $(PDF_STATUS).tmp $(PDF_STATUS)' & pdf=$$!; \
 	trap 'kill -TERM -$$pdf 2>/dev/null; exit 130' INT TERM; \
 	MLPBOOK_PDF_STATUS="$(CURDIR)/$(PDF_STATUS)" $(MAKE) --no-print-directory -o $(STAMP) pytest; \

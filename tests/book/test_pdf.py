@@ -54,7 +54,8 @@ def _tool(name):
 @pytest.fixture(scope="module")
 def pdf(pdf_printed):
     if pdf_printed not in (None, "0"):          # printed beside the tests, and it failed
-        log = PDF_LOG.read_text(errors="replace")[-3000:] if PDF_LOG.exists() else ""
+        log = PDF_LOG.read_text(errors="replace") if PDF_LOG.exists() else ""
+        log = re.sub(r"\x1b\[[0-9;]*m", "", log)[-3000:]       # without jupyter-book's colours
         pytest.fail(f"`make pdf` failed (exit status {pdf_printed!r}); the end of "
                     f"{PDF_LOG.relative_to(ROOT)}:\n{log}")
     if not (SITE / "index.html").exists():
